@@ -10,6 +10,8 @@ export const FrameErrorCode = {
   ChecksumMismatch: 'CHECKSUM_MISMATCH',
   /** The declared payload length is over the builder's `maxPayload`. */
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** The stream ended inside a frame (reported by the streams). */
+  Truncated: 'TRUNCATED',
   /** No complete frame within `maxFrameSize` bytes (reported by FrameReader). */
   FrameTooLarge: 'FRAME_TOO_LARGE',
   /** WebSocket: opcode 3-7 or 11-15. */

@@ -1,0 +1,10 @@
+/**
+ * @simple-stream/stream: the Transport under every stream, its in-memory and Node
+ * Duplex implementations, and Plain, simple-stream's non-blocking framed stream.
+ */
+export { type Transport, WOULD_BLOCK, END, TransportError, closedError } from './transport.js';
+export { MemoryTransport, memoryPair, type MemoryPairOptions } from './memory-transport.js';
+export { DuplexTransport, type DuplexTransportOptions } from './duplex-transport.js';
+export { ReadArena, sharedReadArena } from './read-arena.js';
+export { Plain, type PlainOptions } from './plain.js';
+export { Waiters } from './waiters.js';

@@ -1,0 +1,53 @@
+/**
+ * Where streams read into. Bytes are read into the free tail of a shared arena that is
+ * never written twice, so the frames decoded from a read stay valid views for as long as
+ * the user holds them, with no copy and no allocation per read; a new arena replaces the
+ * old one when its tail gets short, and the old one is freed once no frame refers to it.
+ * One arena per thread serves every stream, so idle connections hold no read memory.
+ */
+export class ReadArena {
+  readonly #size: number;
+  readonly #minRead: number;
+  #bytes: Uint8Array;
+  #used = 0;
+
+  /**
+   * @param size bytes per arena (default 64 KiB)
+   * @param minRead the smallest free tail worth reading into (default 4 KiB)
+   */
+  constructor(size = 64 * 1024, minRead = 4 * 1024) {
+    if (!(minRead >= 1 && size >= minRead)) throw new RangeError('need size ≥ minRead ≥ 1');
+    this.#size = size;
+    this.#minRead = minRead;
+    this.#bytes = new Uint8Array(size);
+  }
+
+  /** The arena to read into now; read at {@link offset}, at most {@link room} bytes. */
+  get bytes(): Uint8Array {
+    if (this.#size - this.#used < this.#minRead) {
+      this.#bytes = new Uint8Array(this.#size);
+      this.#used = 0;
+    }
+    return this.#bytes;
+  }
+
+  /** Where the free tail of {@link bytes} starts. */
+  get offset(): number {
+    return this.#used;
+  }
+
+  /** How many bytes the free tail holds. */
+  get room(): number {
+    return this.#size - this.#used;
+  }
+
+  /** Marks `n` bytes at {@link offset} as used and returns them as a view. */
+  commit(n: number): Uint8Array {
+    const start = this.#used;
+    this.#used = start + n;
+    return this.#bytes.subarray(start, start + n);
+  }
+}
+
+/** The arena streams use unless given one: one per thread (module instance). */
+export const sharedReadArena = new ReadArena();
