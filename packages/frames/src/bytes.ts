@@ -18,3 +18,8 @@ export function writeU32(buf: Uint8Array, at: number, value: number): void {
 export function hex(byte: number): string {
   return byte.toString(16).padStart(2, '0');
 }
+
+/** The error `build` throws for a payload its own `decode` would refuse. */
+export function overMax(length: number, max: number): RangeError {
+  return new RangeError(`a payload of ${length} bytes is over maxPayload ${max}`);
+}

@@ -1,6 +1,6 @@
 import type { Decoded, Frame, FrameBuilder } from './frame.js';
 import { FrameError, FrameErrorCode } from './frame-error.js';
-import { readU32, writeU32 } from './bytes.js';
+import { overMax, readU32, writeU32 } from './bytes.js';
 
 const OVERHEAD = 8;
 /** The default largest payload of a Checksum32 frame: 16 MiB. */
@@ -69,7 +69,9 @@ export class Checksum32FrameBuilder implements FrameBuilder<Checksum32Frame> {
     this.maxFrameSize = max + OVERHEAD;
   }
 
+  /** @throws RangeError when `payload` is longer than `maxPayload`. */
   build(payload: Uint8Array): Checksum32Frame {
+    if (payload.length > this.maxPayload) throw overMax(payload.length, this.maxPayload);
     return new Checksum32Frame(payload);
   }
 

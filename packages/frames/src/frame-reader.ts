@@ -70,7 +70,11 @@ export class FrameReader<F extends Frame = Frame> {
    * frames that came before the bad bytes) when the stream can no longer be decoded.
    */
   push(chunk: Uint8Array): F[] {
-    if (this.#error !== null) throw this.#error;
+    if (this.#error !== null) {
+      // The frames it carried were delivered with the first throw.
+      this.#error.frames = [];
+      throw this.#error;
+    }
     const out: F[] = [];
     try {
       let pos = 0;
@@ -101,7 +105,7 @@ export class FrameReader<F extends Frame = Frame> {
       while (pos < end) {
         const frame = builder.decodeAt(buf, pos, end);
         if (frame === null) break;
-        pos += checkLength(frame.byteLength, end - pos);
+        pos += this.#checkLength(frame.byteLength, end - pos);
         out.push(frame);
       }
       return pos;
@@ -119,7 +123,7 @@ export class FrameReader<F extends Frame = Frame> {
     const view = start === 0 && end === buf.length ? buf : buf.subarray(start, end);
     const decoded = this.#builder.decode(view);
     if (decoded === null) return 0;
-    const used = checkLength(decoded.length, end - start);
+    const used = this.#checkLength(decoded.length, end - start);
     out.push(decoded.frame);
     return used;
   }
@@ -165,9 +169,21 @@ export class FrameReader<F extends Frame = Frame> {
       const frame = builder.decodeAt(buf, 0, end);
       if (frame === null) return 0;
       out.push(frame);
-      return checkLength(frame.byteLength, end);
+      return this.#checkLength(frame.byteLength, end);
     }
     return this.#decodeGeneric(buf, 0, end, out);
+  }
+
+  /**
+   * A decoded length must lie within the bytes given (else the builder is broken) and
+   * within this reader's maxFrameSize, whatever the chunking that delivered it.
+   */
+  #checkLength(length: number, available: number): number {
+    if (!(Number.isInteger(length) && length >= 1 && length <= available)) {
+      throw new RangeError(`FrameBuilder returned a frame length of ${length} with ${available} bytes available`);
+    }
+    if (length > this.#maxFrameSize) throw tooLarge(this.#maxFrameSize);
+    return length;
   }
 
   /** Keeps the incomplete tail `chunk[pos..]` in memory the reader owns. */
@@ -190,12 +206,6 @@ export class FrameReader<F extends Frame = Frame> {
   }
 }
 
-function checkLength(length: number, available: number): number {
-  if (!(Number.isInteger(length) && length >= 1 && length <= available)) {
-    throw new RangeError(`FrameBuilder returned a frame length of ${length} with ${available} bytes available`);
-  }
-  return length;
-}
 
 function tooLarge(max: number): FrameError {
   return new FrameError(FrameErrorCode.FrameTooLarge, `no complete frame within ${max} bytes`, max);

@@ -1,6 +1,6 @@
 import type { Decoded, Frame, FrameBuilder } from './frame.js';
 import { FrameError, FrameErrorCode } from './frame-error.js';
-import { hex } from './bytes.js';
+import { hex, overMax } from './bytes.js';
 
 const START = 0x01;
 const END = 0x17;
@@ -59,7 +59,9 @@ export class SimpleFrameBuilder implements FrameBuilder<SimpleFrame> {
     this.maxFrameSize = max + OVERHEAD;
   }
 
+  /** @throws RangeError when `payload` is longer than `maxPayload`. */
   build(payload: Uint8Array): SimpleFrame {
+    if (payload.length > this.maxPayload) throw overMax(payload.length, this.maxPayload);
     return new SimpleFrame(payload);
   }
 

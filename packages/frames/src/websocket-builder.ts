@@ -1,6 +1,6 @@
 import type { Decoded, FrameBuilder } from './frame.js';
 import { FrameError, FrameErrorCode } from './frame-error.js';
-import { readU32 } from './bytes.js';
+import { overMax, readU32 } from './bytes.js';
 import { applyMask, randomMaskKey } from './mask.js';
 import { MAX_CONTROL_PAYLOAD, WebSocketFrame } from './websocket-frame.js';
 
@@ -43,8 +43,12 @@ export class WebSocketFrameBuilder implements FrameBuilder<WebSocketFrame> {
     this.allowedRsv = allowedRsv;
   }
 
-  /** A binary frame carrying `payload`, masked with a random key on the client side. */
+  /**
+   * A binary frame carrying `payload`, masked with a random key on the client side.
+   * @throws RangeError when `payload` is longer than `maxPayload`.
+   */
   build(payload: Uint8Array): WebSocketFrame {
+    if (payload.length > this.maxPayload) throw overMax(payload.length, this.maxPayload);
     return new WebSocketFrame(0x2, payload, true, 0, this.role === 'client' ? randomMaskKey() : null);
   }
 

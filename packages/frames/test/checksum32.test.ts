@@ -53,5 +53,6 @@ describe('Checksum32FrameBuilder.decode', () => {
     const small = new Checksum32FrameBuilder({ maxPayload: 100 });
     expect(() => small.decode(Uint8Array.of(0, 0, 0, 101))).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }));
     expect(() => builder.decode(Uint8Array.of(0xff, 0xff, 0xff, 0xff))).toThrow(FrameError);
+    expect(() => small.build(new Uint8Array(101))).toThrow(RangeError);
   });
 });

@@ -243,6 +243,25 @@ describe('FrameReader on bad input', () => {
     expect(new FrameReader(new LineFrameBuilder(), { maxFrameSize: 10 }).maxFrameSize).toBe(10);
   });
 
+  it('applies its own maxFrameSize to whole frames too, whatever the chunking', () => {
+    const frame = new SimpleFrameBuilder().build(new Uint8Array(20)).toBytes();
+    for (const chunks of [[frame], [frame.subarray(0, 10), frame.subarray(10)]]) {
+      const reader = new FrameReader(new SimpleFrameBuilder(), { maxFrameSize: 16 });
+      expect(() => chunks.forEach((c) => reader.push(c))).toThrow(expect.objectContaining({ code: 'FRAME_TOO_LARGE' }));
+    }
+  });
+
+  it('delivers the frames before an error once: a later push rethrows it without them', () => {
+    const builder = new SimpleFrameBuilder();
+    const reader = new FrameReader(builder);
+    const bytes = concat([builder.build(Uint8Array.of(1)).toBytes(), Uint8Array.of(9)]);
+    const first = (() => { try { reader.push(bytes); } catch (e) { return e as FrameError; } })();
+    expect(first!.frames).toHaveLength(1);
+    const again = (() => { try { reader.push(Uint8Array.of(1)); } catch (e) { return e as FrameError; } })();
+    expect(again).toBe(first);
+    expect(again!.frames).toHaveLength(0);
+  });
+
   it('treats a builder that breaks the contract as a programming error', () => {
     const zero: FrameBuilder = { maxFrameSize: 10, decode: () => ({ frame: { payload: new Uint8Array(0), byteLength: 0, toBytes: () => new Uint8Array(0) }, length: 0 }), build: () => { throw new Error('unused'); } };
     expect(() => new FrameReader(zero).push(Uint8Array.of(1))).toThrow(RangeError);

@@ -59,6 +59,7 @@ describe('SimpleFrameBuilder.decode', () => {
     const err = catchError(() => small.decode(Uint8Array.of(1, 0, 11)));
     expect(err).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', offset: 1 });
     expect(() => new SimpleFrameBuilder({ maxPayload: 65536 })).toThrow(RangeError);
+    expect(() => small.build(new Uint8Array(11))).toThrow(RangeError);
   });
 
   it('decodeAt agrees with decode at an offset', () => {

@@ -114,6 +114,7 @@ describe('WebSocketFrameBuilder rejects, each with its own code', () => {
     const small = new WebSocketFrameBuilder({ maxPayload: 1000 });
     expect(codeOf(small, [0x82, 126, 0x03, 0xe9])).toBe('PAYLOAD_TOO_LARGE');
     expect(codeOf(any, [0x82, 127, 0, 0, 0, 0x7f, 0, 0, 0, 0])).toBe('PAYLOAD_TOO_LARGE');
+    expect(() => small.build(new Uint8Array(1001))).toThrow(RangeError);
   });
 
   it('unmasked frames on the server side, masked ones on the client side', () => {
