@@ -1,6 +1,16 @@
 /**
- * @simple-stream/epoll-server: hydrogen's epoll server for Node.js. For now, the native
- * layer: the epoll loop, socket syscalls and socket options (the server comes on top).
+ * @simple-stream/epoll-server: hydrogen's server for Node.js. An edge-triggered epoll loop
+ * per thread inside Node's event loop, a slab connection table, the Handler callbacks,
+ * FdTransport for simple-stream's streams, a client side, and the native layer beneath.
  */
+export { begin, Server } from './server.js';
+export { connect, type ConnectOptions } from './client.js';
+export type { Config } from './config.js';
+export type { Handler } from './handler.js';
+export { Socket, type SendStatus } from './socket.js';
+export type { Stats } from './counters.js';
+export { ConnectionError, ConnectionErrorCode } from './errors.js';
+export { FdTransport, transportError } from './fd-transport.js';
+export { Slab } from './slab.js';
 export * from './native.js';
 export * from './socket-options.js';

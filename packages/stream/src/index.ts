@@ -7,4 +7,5 @@ export { MemoryTransport, memoryPair, type MemoryPairOptions } from './memory-tr
 export { DuplexTransport, type DuplexTransportOptions } from './duplex-transport.js';
 export { ReadArena, sharedReadArena } from './read-arena.js';
 export { Plain, type PlainOptions } from './plain.js';
+export type { Stream } from './stream.js';
 export { Waiters } from './waiters.js';

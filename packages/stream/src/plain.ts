@@ -1,6 +1,7 @@
 import { FrameError, FrameErrorCode, FrameReader, encodeFrameInto, type Frame, type FrameBuilder } from '@simple-stream/frames';
 import { END, type Transport } from './transport.js';
 import { sharedReadArena, type ReadArena } from './read-arena.js';
+import type { Stream } from './stream.js';
 
 /** Options of a {@link Plain} stream. */
 export interface PlainOptions {
@@ -24,7 +25,7 @@ const KEEP_OUTPUT = 64 * 1024;
  * so that a batch of sends leaves in one write. `bRecv`/`bSend` await readiness.
  * Payloads are views that stay valid: reads never overwrite bytes already handed out.
  */
-export class Plain<F extends Frame = Frame> {
+export class Plain<F extends Frame = Frame> implements Stream<F> {
   readonly transport: Transport;
   readonly #builder: FrameBuilder<F>;
   readonly #reader: FrameReader<F>;

@@ -1,0 +1,203 @@
+import { FrameError, type Frame } from '@simple-stream/frames';
+import type { Stream } from '@simple-stream/stream';
+import { ConnectionError, ConnectionErrorCode } from './errors.js';
+import { FdTransport } from './fd-transport.js';
+import type { Handler } from './handler.js';
+import { Epoll } from './native.js';
+import { READ_EVENTS, READ_WRITE_EVENTS, reactor, type Corked, type Endpoint } from './reactor.js';
+import { Socket, type SendStatus } from './socket.js';
+
+/** What a connection needs from the server or client that made it. */
+export interface ConnectionOwner<F extends Frame = Frame> {
+  readonly handler: Handler<F>;
+  /** Bytes a slow reader may have queued before `queuePolicy` applies. */
+  readonly maxQueued: number;
+  readonly queuePolicy: 'close' | 'drop';
+  /** Counts a frame received and handed to the handler. */
+  received(count: number): void;
+  /** Counts a frame sent. */
+  sent(): void;
+  /** The connection is gone (its fd closed); report it. */
+  removed(connection: Connection<F>, reason: Error | null): void;
+}
+
+const OPEN = 0;
+/** Sending what is queued, then closing (peer finished, shutdown, server close). */
+const CLOSING = 1;
+const CLOSED = 2;
+
+/**
+ * One connection on the thread's reactor: its stream, the corking of its output during a
+ * batch of events, EPOLLOUT armed only while output waits, and its removal with a reason.
+ */
+export class Connection<F extends Frame = Frame> implements Endpoint, Corked {
+  readonly fd: number;
+  readonly stream: Stream<F>;
+  readonly socket: Socket<F>;
+  readonly owner: ConnectionOwner<F>;
+  readonly #token: number;
+  #state = OPEN;
+  #corked = false;
+  #outArmed = false;
+
+  /** Registers `stream`, which must run over an FdTransport of `fd`. */
+  constructor(owner: ConnectionOwner<F>, fd: number, stream: Stream<F>) {
+    const transport = stream.transport;
+    if (!(transport instanceof FdTransport) || transport.fd !== fd) {
+      throw new ConnectionError(ConnectionErrorCode.BadStream, `onNewConnection must return a stream over new FdTransport(${fd})`);
+    }
+    this.fd = fd;
+    this.stream = stream;
+    this.owner = owner;
+    this.socket = new Socket(this);
+    const r = reactor();
+    this.#token = r.add(this, fd, READ_EVENTS);
+    r.hold();
+  }
+
+  /** True until the connection is closing or closed. */
+  get open(): boolean {
+    return this.#state === OPEN;
+  }
+
+  get closed(): boolean {
+    return this.#state === CLOSED;
+  }
+
+  onEvents(events: number): void {
+    if (this.#state === CLOSED) return;
+    this.#cork();
+    (this.stream.transport as FdTransport).onEvents(events);
+    if ((events & Epoll.OUT) !== 0) this.#flush();
+    if ((events & ~Epoll.OUT) !== 0 && this.#state !== CLOSED) this.#receive();
+  }
+
+  /** Frames `frame` for this connection, applying the queue limit. */
+  send(frame: F): SendStatus {
+    if (this.#state !== OPEN) return 'closed';
+    const stream = this.stream;
+    const limit = this.owner.maxQueued;
+    if (stream.queued > 0 && stream.queued + frame.byteLength > limit) {
+      // Output corked for this batch is not backpressure: let it go, then look again.
+      if (!stream.blocked && !this.#tryFlush()) return 'closed';
+      if (stream.queued > 0 && stream.queued + frame.byteLength > limit) {
+        if (this.owner.queuePolicy === 'drop') return 'dropped';
+        this.close(new ConnectionError(ConnectionErrorCode.Backpressure, `over ${limit} bytes queued for a slow reader`));
+        return 'closed';
+      }
+    }
+    if (reactor().batching) this.#cork();
+    try {
+      stream.nbSend(frame);
+    } catch (err) {
+      this.close(err as Error);
+      return 'closed';
+    }
+    this.owner.sent();
+    if (!this.#corked) this.#afterWrite();
+    return stream.blocked ? 'queued' : 'sent';
+  }
+
+  /** Sends what is queued, then closes with no error (graceful). */
+  end(): void {
+    if (this.#state !== OPEN) return;
+    this.#state = CLOSING;
+    if (!this.#corked) this.#afterWrite();
+  }
+
+  /** Closes now, dropping queued output, and reports `reason`. */
+  close(reason: Error | null): void {
+    if (this.#state === CLOSED) return;
+    this.#state = CLOSED;
+    const r = reactor();
+    r.remove(this.#token, this.fd);
+    r.release();
+    try {
+      this.stream.close();
+    } finally {
+      this.owner.removed(this, reason);
+    }
+  }
+
+  uncorkAfterBatch(): void {
+    this.#corked = false;
+    if (this.#state === CLOSED) return;
+    try {
+      this.stream.uncork();
+    } catch (err) {
+      this.close(err as Error);
+      return;
+    }
+    this.#afterWrite();
+  }
+
+  #cork(): void {
+    if (this.#corked) return;
+    this.#corked = true;
+    this.stream.cork();
+    reactor().corkUntilBatchEnd(this);
+  }
+
+  #receive(): void {
+    let frames: F[];
+    try {
+      frames = this.stream.nbRecv();
+    } catch (err) {
+      // Frames that arrived whole before the bad bytes are still delivered.
+      if (err instanceof FrameError) this.#deliver(err.frames as F[]);
+      this.close(err as Error);
+      return;
+    }
+    this.#deliver(frames);
+    if (this.stream.ended) this.end();
+  }
+
+  #deliver(frames: F[]): void {
+    if (frames.length === 0) return;
+    this.owner.received(frames.length);
+    const handler = this.owner.handler;
+    for (const frame of frames) {
+      if (this.#state !== OPEN) return;
+      try {
+        handler.onDataReceived(this.socket, frame.payload, frame);
+      } catch (err) {
+        this.close(new ConnectionError(ConnectionErrorCode.HandlerThrew, 'onDataReceived threw', { cause: err }));
+        return;
+      }
+    }
+  }
+
+  /** EPOLLOUT: write what waits; tell the handler once all of it is out. */
+  #flush(): void {
+    if (this.stream.queued === 0 || !this.#tryFlush()) return;
+    if (this.stream.queued === 0 && this.#state === OPEN && this.owner.handler.onDrain !== undefined) {
+      try {
+        this.owner.handler.onDrain(this.socket);
+      } catch (err) {
+        this.close(new ConnectionError(ConnectionErrorCode.HandlerThrew, 'onDrain threw', { cause: err }));
+      }
+    }
+  }
+
+  /** stream.flush() with failures closing the connection; false once closed. */
+  #tryFlush(): boolean {
+    try {
+      this.stream.flush();
+      return true;
+    } catch (err) {
+      this.close(err as Error);
+      return false;
+    }
+  }
+
+  /** After writing outside a cork: arm EPOLLOUT while output waits, finish a close. */
+  #afterWrite(): void {
+    if (this.#state === CLOSED) return;
+    const waiting = this.stream.queued > 0;
+    if (waiting !== this.#outArmed) {
+      this.#outArmed = waiting;
+      reactor().modify(this.#token, this.fd, waiting ? READ_WRITE_EVENTS : READ_EVENTS);
+    }
+    if (!waiting && this.#state === CLOSING) this.close(null);
+  }
+}

@@ -1,0 +1,26 @@
+/** Why the server closed a connection, when neither the peer nor the framing did. */
+export const ConnectionErrorCode = {
+  /** A Handler callback threw; the error is the `cause`. */
+  HandlerThrew: 'HANDLER_THREW',
+  /** More output queued for a slow reader than `maxQueued` allows (policy 'close'). */
+  Backpressure: 'BACKPRESSURE',
+  /** The server was closed and the connection's output did not drain in time. */
+  ServerClosed: 'SERVER_CLOSED',
+  /** The stream given by onNewConnection does not run over this connection's fd. */
+  BadStream: 'BAD_STREAM',
+} as const;
+
+/**
+ * A connection closed by the server itself, passed to `onConnectionRemoved`. Bad frames
+ * arrive as `FrameError` and system failures as `TransportError` instead.
+ */
+export class ConnectionError extends Error {
+  /** One of {@link ConnectionErrorCode}. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConnectionError';
+    this.code = code;
+  }
+}

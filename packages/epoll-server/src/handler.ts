@@ -1,0 +1,33 @@
+import type { Frame } from '@simple-stream/frames';
+import type { Stream } from '@simple-stream/stream';
+import type { Socket } from './socket.js';
+
+/**
+ * hydrogen's Handler: what a server (or client) calls, on the thread that owns the
+ * connection. A callback that throws closes only its connection, with a ConnectionError
+ * `HANDLER_THREW` whose `cause` is what was thrown.
+ */
+export interface Handler<F extends Frame = Frame> {
+  /** The listening socket exists; set options on its fd here. */
+  onServerCreated?(fd: number): void;
+  /**
+   * A connection was accepted (or a client connected): return the stream to run on it,
+   * e.g. `new Plain(new FdTransport(fd), new SimpleFrameBuilder())`.
+   */
+  onNewConnection(fd: number): Stream<F>;
+  /** The connection is registered and can send: `socket` is its handle from now on. */
+  onOpen?(socket: Socket<F>): void;
+  /**
+   * One complete frame arrived. `payload` stays valid after the call (it is never
+   * overwritten); `frame` is the whole decoded frame (opcode and flags for WebSocket).
+   */
+  onDataReceived(socket: Socket<F>, payload: Uint8Array, frame: F): void;
+  /** Output that was held back by a slow reader has all been written. */
+  onDrain?(socket: Socket<F>): void;
+  /**
+   * The connection is closed and its fd released. `reason` is null when it ended cleanly
+   * (the peer finished, or `socket.shutdown()`/`server.close()` completed), else a
+   * FrameError, TransportError or ConnectionError.
+   */
+  onConnectionRemoved?(fd: number, reason: Error | null): void;
+}
