@@ -10,6 +10,7 @@
         "native/address.c",
         "native/socket.c",
         "native/io.c",
+        "native/mask.c",
         "native/options.c",
         "native/eventing/epoll.c"
       ],

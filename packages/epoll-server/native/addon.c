@@ -107,6 +107,7 @@ static const napi_property_descriptor functions[] = {
   FN("read", ss_read),
   FN("write", ss_write),
   FN("writev", ss_writev),
+  FN("mask", ss_mask),
   FN("shutdown", ss_shutdown),
   FN("close", ss_close),
   FN("release", ss_release),

@@ -99,6 +99,9 @@ napi_value ss_read(napi_env env, napi_callback_info info);
 napi_value ss_write(napi_env env, napi_callback_info info);
 napi_value ss_writev(napi_env env, napi_callback_info info);
 
+/* ---- mask.c: RFC 6455 masking for @simple-stream/frames ----------------------------- */
+napi_value ss_mask(napi_env env, napi_callback_info info);
+
 /* ---- options.c: socket options --------------------------------------------------------- */
 napi_value ss_set_int_option(napi_env env, napi_callback_info info);
 napi_value ss_get_int_option(napi_env env, napi_callback_info info);

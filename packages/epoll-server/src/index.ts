@@ -3,6 +3,12 @@
  * per thread inside Node's event loop, a slab connection table, the Handler callbacks,
  * FdTransport for simple-stream's streams, a client side, and the native layer beneath.
  */
+import { useNativeMask } from '@simple-stream/frames';
+import { native } from './native.js';
+
+// With the addon loaded anyway, WebSocket payloads of 256 bytes and more unmask natively.
+useNativeMask(native.mask);
+
 export { begin, Server } from './server.js';
 export { connect, type ConnectOptions } from './client.js';
 export type { Config } from './config.js';

@@ -227,6 +227,11 @@ export interface NativeBinding {
    * negative errno.
    */
   writev(fd: number, chunks: readonly Uint8Array[]): number;
+  /**
+   * XORs `buffer[start..end)` in place with the RFC 6455 mask `key` (a u32 whose top byte
+   * is the key's first byte). Installed into @simple-stream/frames by this package.
+   */
+  mask(buffer: Uint8Array, start: number, end: number, key: number): void;
   /** shutdown(2), `how` = SHUT_RD | SHUT_WR | SHUT_RDWR. @returns 0 or a negative errno. */
   shutdown(fd: number, how: number): number;
   /** close(2). Throws EBADF for a closed fd (a double close is a bug with threads). */

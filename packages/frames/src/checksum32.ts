@@ -75,6 +75,10 @@ export class Checksum32FrameBuilder implements FrameBuilder<Checksum32Frame> {
     return new Checksum32Frame(payload);
   }
 
+  frameLength(buf: Uint8Array, start: number, end: number): number {
+    return end - start < 4 ? -1 : readU32(buf, start) + OVERHEAD;
+  }
+
   decode(buf: Uint8Array): Decoded<Checksum32Frame> | null {
     const frame = this.decodeAt(buf, 0, buf.length);
     return frame === null ? null : { frame, length: frame.byteLength };

@@ -28,6 +28,8 @@ export class FrameReader<F extends Frame = Frame> {
   readonly #maxFrameSize: number;
   #pending: Uint8Array | null = null;
   #pendingLength = 0;
+  /** The pending frame's whole length, when the builder's frameLength hint told it; else -1. */
+  #need = -1;
   #error: FrameError | null = null;
 
   constructor(builder: FrameBuilder<F>, options: FrameReaderOptions = {}) {
@@ -75,6 +77,9 @@ export class FrameReader<F extends Frame = Frame> {
       this.#error.frames = [];
       throw this.#error;
     }
+    // A view made from a Buffer goes through Node's species constructor (about 25 ns more
+    // per frame): decode from a plain Uint8Array over the same memory instead.
+    if (chunk.constructor !== Uint8Array) chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const out: F[] = [];
     try {
       let pos = 0;
@@ -87,6 +92,7 @@ export class FrameReader<F extends Frame = Frame> {
     } catch (err) {
       this.#pending = null;
       this.#pendingLength = 0;
+      this.#need = -1;
       if (err instanceof FrameError) {
         err.frames = out;
         this.#error = err;
@@ -139,7 +145,9 @@ export class FrameReader<F extends Frame = Frame> {
     for (;;) {
       const length = this.#pendingLength;
       const room = this.#maxFrameSize - length;
-      const step = Math.min(chunk.length - used, room, Math.max(length, MIN_STEP));
+      // With the frame's length known, take exactly what it lacks; else grow by doubling.
+      const want = this.#need > 0 ? this.#need - length : Math.max(length, MIN_STEP);
+      const step = Math.min(chunk.length - used, room, want);
       if (step === 0) {
         if (room === 0) throw tooLarge(this.#maxFrameSize);
         return -1;
@@ -158,9 +166,20 @@ export class FrameReader<F extends Frame = Frame> {
         // The frame's payload may be a view into `pending`: hand the buffer over with it.
         this.#pending = null;
         this.#pendingLength = 0;
+        this.#need = -1;
         return frameLength - held;
       }
+      // No hint yet, or one the builder's decode disagrees with: ask (again).
+      if (this.#need <= this.#pendingLength) this.#need = this.#hint(pending, this.#pendingLength);
     }
+  }
+
+  /** The builder's frameLength hint for the frame at buf[0..end), if usable; else -1. */
+  #hint(buf: Uint8Array, end: number): number {
+    const builder = this.#builder;
+    if (builder.frameLength === undefined) return -1;
+    const need = builder.frameLength(buf, 0, end);
+    return need > end && need <= this.#maxFrameSize && Number.isSafeInteger(need) ? need : -1;
   }
 
   #decodeOne(buf: Uint8Array, end: number, out: F[]): number {
@@ -190,15 +209,23 @@ export class FrameReader<F extends Frame = Frame> {
   #stash(chunk: Uint8Array, pos: number): void {
     const length = chunk.length - pos;
     if (length >= this.#maxFrameSize) throw tooLarge(this.#maxFrameSize);
-    this.#reserve(length).set(chunk.subarray(pos), 0);
+    const tail = chunk.subarray(pos);
+    this.#need = this.#hint(tail, length);
+    this.#reserve(length).set(tail, 0);
     this.#pendingLength = length;
   }
 
-  /** Makes room for `size` pending bytes, growing by doubling up to `maxFrameSize`. */
+  /**
+   * Makes room for `size` pending bytes: the frame's whole length at once when it is
+   * known, else growing by doubling up to `maxFrameSize`.
+   */
   #reserve(size: number): Uint8Array {
     const current = this.#pending;
     if (current !== null && current.length >= size) return current;
-    const grown = Math.min(this.#maxFrameSize, Math.max(size, MIN_STEP, current === null ? 0 : current.length * 2));
+    const grown =
+      this.#need >= size
+        ? this.#need
+        : Math.min(this.#maxFrameSize, Math.max(size, MIN_STEP, current === null ? 0 : current.length * 2));
     const next = new Uint8Array(grown);
     if (current !== null && this.#pendingLength > 0) next.set(current.subarray(0, this.#pendingLength), 0);
     this.#pending = next;

@@ -53,6 +53,12 @@ export interface FrameBuilder<F extends Frame = Frame> {
    * the length used) and saving the allocation of a view and a result per frame.
    */
   decodeAt?(buf: Uint8Array, start: number, end: number): F | null;
+  /**
+   * Optional hint for buffering: the wire length of the frame that starts at `buf[start]`
+   * once its header is within `buf[start..end)`, else -1. It lets FrameReader hold a frame
+   * that spans chunks in one allocation of its final size. It must agree with `decode`.
+   */
+  frameLength?(buf: Uint8Array, start: number, end: number): number;
 }
 
 /**

@@ -29,4 +29,4 @@ export {
   WEBSOCKET_DEFAULT_MAX_PAYLOAD,
   type WebSocketFrameBuilderOptions,
 } from './websocket-builder.js';
-export { applyMask, randomMaskKey } from './mask.js';
+export { applyMask, randomMaskKey, useNativeMask, type MaskImplementation } from './mask.js';

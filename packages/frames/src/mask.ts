@@ -2,12 +2,41 @@
 // the key's first byte on the wire, so keys travel without allocating arrays.
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-// Below this many bytes a byte loop beats making a Uint32Array view (about 30 ns).
+// Below this many bytes a byte loop beats setting up the word loop.
 const WORD_THRESHOLD = 64;
+
+/** A native masking function: XORs buf[start..end) with `key` (first key byte at start). */
+export type MaskImplementation = (buf: Uint8Array, start: number, end: number, key: number) => void;
+
+let nativeMask: MaskImplementation | null = null;
+let nativeThreshold = Infinity;
+
+/**
+ * Lets a native addon take over masking of payloads of at least `threshold` bytes. The
+ * package stays pure TypeScript; @simple-stream/epoll-server installs its own when loaded.
+ * Pass null to go back to JavaScript.
+ */
+export function useNativeMask(mask: MaskImplementation | null, threshold = 256): void {
+  nativeMask = mask;
+  nativeThreshold = mask === null ? Infinity : threshold;
+}
 
 /** The key rotated left by `phase` bytes, so that its top byte masks the next byte. */
 function rotate(key: number, phase: number): number {
   return phase === 0 ? key : ((key << (phase * 8)) | (key >>> (32 - phase * 8))) >>> 0;
+}
+
+// One Int32Array over the last ArrayBuffer masked: chunks of a stream share a buffer, and
+// a view costs about 30 ns, more than masking a small payload.
+let wordsBuffer: ArrayBufferLike | null = null;
+let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
+function wordsOf(buffer: ArrayBufferLike): Int32Array {
+  if (buffer !== wordsBuffer) {
+    words = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
+    wordsBuffer = buffer;
+  }
+  return words;
 }
 
 /**
@@ -15,20 +44,38 @@ function rotate(key: number, phase: number): number {
  * `start`. Masking and unmasking are the same operation.
  */
 export function applyMask(buf: Uint8Array, start: number, end: number, key: number): void {
-  let i = start;
-  if (end - start >= WORD_THRESHOLD && LITTLE_ENDIAN) {
-    // Bytes up to a 4-byte aligned address, then whole 32-bit words, then the tail.
-    const head = (4 - ((buf.byteOffset + i) & 3)) & 3;
-    i = maskBytes(buf, i, i + head, key);
-    const words = (end - i) >>> 2;
-    const k = rotate(key, (i - start) & 3);
-    // On a little-endian machine the first byte of a word is its least significant.
-    const word = ((k >>> 24) | ((k >>> 8) & 0xff00) | ((k << 8) & 0xff0000) | (k << 24)) >>> 0;
-    const u32 = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
-    for (let w = 0; w < words; w++) u32[w] ^= word;
-    i += words * 4;
+  const n = end - start;
+  if (n >= nativeThreshold) {
+    nativeMask!(buf, start, end, key);
+    return;
   }
-  maskBytes(buf, i, end, rotate(key, (i - start) & 3));
+  if (n < WORD_THRESHOLD || !LITTLE_ENDIAN) {
+    maskBytes(buf, start, end, key);
+    return;
+  }
+  // Bytes up to a 4-byte aligned address, then whole 32-bit words, then the tail.
+  const base = buf.byteOffset;
+  const head = (4 - ((base + start) & 3)) & 3;
+  const i = maskBytes(buf, start, start + head, key);
+  const k = rotate(key, head);
+  // Little-endian: the first byte of a word is its least significant. Kept an int32.
+  const word = (k >>> 24) | ((k >>> 8) & 0xff00) | ((k << 8) & 0xff0000) | (k << 24);
+  const a = wordsOf(buf.buffer);
+  let w = (base + i) >>> 2;
+  const wEnd = (base + end) >>> 2;
+  for (const w8 = wEnd - 7; w < w8; w += 8) {
+    a[w] ^= word;
+    a[w + 1] ^= word;
+    a[w + 2] ^= word;
+    a[w + 3] ^= word;
+    a[w + 4] ^= word;
+    a[w + 5] ^= word;
+    a[w + 6] ^= word;
+    a[w + 7] ^= word;
+  }
+  for (; w < wEnd; w++) a[w] ^= word;
+  const tail = (w << 2) - base;
+  maskBytes(buf, tail, end, rotate(key, (tail - start) & 3));
 }
 
 /** Byte-wise masking of `buf[i..end)` with `key`'s first byte at `i`; returns `end`. */

@@ -65,6 +65,10 @@ export class SimpleFrameBuilder implements FrameBuilder<SimpleFrame> {
     return new SimpleFrame(payload);
   }
 
+  frameLength(buf: Uint8Array, start: number, end: number): number {
+    return end - start < 3 ? -1 : ((buf[start + 1] << 8) | buf[start + 2]) + OVERHEAD;
+  }
+
   decode(buf: Uint8Array): Decoded<SimpleFrame> | null {
     const frame = this.decodeAt(buf, 0, buf.length);
     return frame === null ? null : { frame, length: frame.byteLength };

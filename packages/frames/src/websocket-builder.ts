@@ -52,6 +52,16 @@ export class WebSocketFrameBuilder implements FrameBuilder<WebSocketFrame> {
     return new WebSocketFrame(0x2, payload, true, 0, this.role === 'client' ? randomMaskKey() : null);
   }
 
+  frameLength(buf: Uint8Array, start: number, end: number): number {
+    const available = end - start;
+    if (available < 2) return -1;
+    const mask = buf[start + 1] & 0x80 ? 4 : 0;
+    const n = buf[start + 1] & 0x7f;
+    if (n < 126) return 2 + mask + n;
+    if (n === 126) return available < 4 ? -1 : 4 + mask + ((buf[start + 2] << 8) | buf[start + 3]);
+    return available < 10 ? -1 : 10 + mask + readU32(buf, start + 2) * 0x100000000 + readU32(buf, start + 6);
+  }
+
   decode(buf: Uint8Array): Decoded<WebSocketFrame> | null {
     const frame = this.decodeAt(buf, 0, buf.length);
     return frame === null ? null : { frame, length: frame.byteLength };

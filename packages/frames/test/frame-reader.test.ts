@@ -262,6 +262,38 @@ describe('FrameReader on bad input', () => {
     expect(again!.frames).toHaveLength(0);
   });
 
+  it('allocates a frame that spans chunks once, at its final size, from the length hint', () => {
+    const frame = new SimpleFrameBuilder().build(new Uint8Array(40000).fill(3)).toBytes();
+    const reader = new FrameReader(new SimpleFrameBuilder());
+    reader.push(frame.subarray(0, 100));
+    expect(reader.retained).toBe(40004);
+    reader.push(frame.subarray(100, 30000));
+    expect(reader.retained).toBe(40004);
+    const [got] = reader.push(frame.subarray(30000));
+    expect(got.payload.length).toBe(40000);
+  });
+
+  it('loses nothing when a user builder gives a wrong length hint', () => {
+    const simple = new SimpleFrameBuilder();
+    const payloads = [new Uint8Array(3000).fill(1), new Uint8Array(10).fill(2), new Uint8Array(5000).fill(3)];
+    const stream = concat(payloads.map((p) => simple.build(p).toBytes()));
+    for (const lie of [-7, +7, -4000, +100000]) {
+      const liar: FrameBuilder = {
+        maxFrameSize: simple.maxFrameSize,
+        decode: (b) => simple.decode(b),
+        build: (p) => simple.build(p),
+        frameLength: (b, s, e) => {
+          const n = simple.frameLength(b, s, e);
+          return n < 0 ? n : n + lie;
+        },
+      };
+      const reader = new FrameReader(liar);
+      const got = chunkAt(stream, [700, 701, 5000, 5001, 6000]).flatMap((c) => reader.push(c).map((f) => f.payload));
+      expect(sameBytes(got, payloads)).toBe(true);
+      expect(reader.buffered).toBe(0);
+    }
+  });
+
   it('treats a builder that breaks the contract as a programming error', () => {
     const zero: FrameBuilder = { maxFrameSize: 10, decode: () => ({ frame: { payload: new Uint8Array(0), byteLength: 0, toBytes: () => new Uint8Array(0) }, length: 0 }), build: () => { throw new Error('unused'); } };
     expect(() => new FrameReader(zero).push(Uint8Array.of(1))).toThrow(RangeError);

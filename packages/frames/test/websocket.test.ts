@@ -163,6 +163,21 @@ describe('WebSocketFrame helpers', () => {
     expect(decodeOne(server, a.toBytes()).payload).toEqual(HELLO);
   });
 
+  it('its frameLength hint agrees with decode once the header is in', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 70000 }), fc.option(fc.nat()), (data, key) => {
+        const bytes = new WebSocketFrame(2, data, true, 0, key).toBytes();
+        const header = bytes.length - data.length;
+        for (let n = 0; n < header; n++) {
+          const hint = any.frameLength(bytes, 0, n);
+          expect(hint === -1 || hint === bytes.length).toBe(true);
+        }
+        expect(any.frameLength(bytes, 0, header)).toBe(bytes.length);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('round-trips every opcode, flag, length and mask', () => {
     const opcode = fc.constantFrom(0, 1, 2, 8, 9, 10);
     fc.assert(
