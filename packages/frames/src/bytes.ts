@@ -19,7 +19,3 @@ export function hex(byte: number): string {
   return byte.toString(16).padStart(2, '0');
 }
 
-/** The error `build` throws for a payload its own `decode` would refuse. */
-export function overMax(length: number, max: number): RangeError {
-  return new RangeError(`a payload of ${length} bytes is over maxPayload ${max}`);
-}

@@ -1,6 +1,7 @@
-import type { Decoded, Frame, FrameBuilder } from './frame.js';
+import type { Frame } from './frame.js';
 import { FrameError, FrameErrorCode } from './frame-error.js';
-import { overMax, readU32, writeU32 } from './bytes.js';
+import { readU32, writeU32 } from './bytes.js';
+import { LimitedFrameBuilder } from './limited-builder.js';
 
 const OVERHEAD = 8;
 /** The default largest payload of a Checksum32 frame: 16 MiB. */
@@ -56,32 +57,17 @@ export interface Checksum32FrameBuilderOptions {
 }
 
 /** Decodes and builds {@link Checksum32Frame}s. A wrong checksum is a FrameError. */
-export class Checksum32FrameBuilder implements FrameBuilder<Checksum32Frame> {
-  readonly maxPayload: number;
-  readonly maxFrameSize: number;
-
+export class Checksum32FrameBuilder extends LimitedFrameBuilder<Checksum32Frame> {
   constructor(options: Checksum32FrameBuilderOptions = {}) {
-    const max = options.maxPayload ?? CHECKSUM32_DEFAULT_MAX_PAYLOAD;
-    if (!Number.isInteger(max) || max < 0 || max > 0xffffffff) {
-      throw new RangeError(`maxPayload must be an integer from 0 to 2^32-1, got ${max}`);
-    }
-    this.maxPayload = max;
-    this.maxFrameSize = max + OVERHEAD;
+    super(options.maxPayload ?? CHECKSUM32_DEFAULT_MAX_PAYLOAD, 0xffffffff, OVERHEAD);
   }
 
-  /** @throws RangeError when `payload` is longer than `maxPayload`. */
-  build(payload: Uint8Array): Checksum32Frame {
-    if (payload.length > this.maxPayload) throw overMax(payload.length, this.maxPayload);
+  protected frame(payload: Uint8Array): Checksum32Frame {
     return new Checksum32Frame(payload);
   }
 
   frameLength(buf: Uint8Array, start: number, end: number): number {
     return end - start < 4 ? -1 : readU32(buf, start) + OVERHEAD;
-  }
-
-  decode(buf: Uint8Array): Decoded<Checksum32Frame> | null {
-    const frame = this.decodeAt(buf, 0, buf.length);
-    return frame === null ? null : { frame, length: frame.byteLength };
   }
 
   decodeAt(buf: Uint8Array, start: number, end: number): Checksum32Frame | null {

@@ -1,6 +1,7 @@
-import type { Decoded, Frame, FrameBuilder } from './frame.js';
+import type { Frame } from './frame.js';
 import { FrameError, FrameErrorCode } from './frame-error.js';
-import { hex, overMax } from './bytes.js';
+import { hex } from './bytes.js';
+import { LimitedFrameBuilder } from './limited-builder.js';
 
 const START = 0x01;
 const END = 0x17;
@@ -46,32 +47,17 @@ export interface SimpleFrameBuilderOptions {
 }
 
 /** Decodes and builds {@link SimpleFrame}s. A wrong guard byte is a FrameError. */
-export class SimpleFrameBuilder implements FrameBuilder<SimpleFrame> {
-  readonly maxPayload: number;
-  readonly maxFrameSize: number;
-
+export class SimpleFrameBuilder extends LimitedFrameBuilder<SimpleFrame> {
   constructor(options: SimpleFrameBuilderOptions = {}) {
-    const max = options.maxPayload ?? SIMPLE_MAX_PAYLOAD;
-    if (!Number.isInteger(max) || max < 0 || max > SIMPLE_MAX_PAYLOAD) {
-      throw new RangeError(`maxPayload must be an integer from 0 to ${SIMPLE_MAX_PAYLOAD}, got ${max}`);
-    }
-    this.maxPayload = max;
-    this.maxFrameSize = max + OVERHEAD;
+    super(options.maxPayload ?? SIMPLE_MAX_PAYLOAD, SIMPLE_MAX_PAYLOAD, OVERHEAD);
   }
 
-  /** @throws RangeError when `payload` is longer than `maxPayload`. */
-  build(payload: Uint8Array): SimpleFrame {
-    if (payload.length > this.maxPayload) throw overMax(payload.length, this.maxPayload);
+  protected frame(payload: Uint8Array): SimpleFrame {
     return new SimpleFrame(payload);
   }
 
   frameLength(buf: Uint8Array, start: number, end: number): number {
     return end - start < 3 ? -1 : ((buf[start + 1] << 8) | buf[start + 2]) + OVERHEAD;
-  }
-
-  decode(buf: Uint8Array): Decoded<SimpleFrame> | null {
-    const frame = this.decodeAt(buf, 0, buf.length);
-    return frame === null ? null : { frame, length: frame.byteLength };
   }
 
   decodeAt(buf: Uint8Array, start: number, end: number): SimpleFrame | null {

@@ -1,6 +1,6 @@
-import type { Decoded, FrameBuilder } from './frame.js';
 import { FrameError, FrameErrorCode } from './frame-error.js';
-import { overMax, readU32 } from './bytes.js';
+import { readU32 } from './bytes.js';
+import { LimitedFrameBuilder } from './limited-builder.js';
 import { applyMask, randomMaskKey } from './mask.js';
 import { MAX_CONTROL_PAYLOAD, WebSocketFrame } from './websocket-frame.js';
 
@@ -26,29 +26,21 @@ export interface WebSocketFrameBuilderOptions {
  * frame, failing as soon as the bytes that break a rule arrive, and unmasks the payload
  * in place, so the frame's payload is a view into the decoded bytes.
  */
-export class WebSocketFrameBuilder implements FrameBuilder<WebSocketFrame> {
+export class WebSocketFrameBuilder extends LimitedFrameBuilder<WebSocketFrame> {
   readonly role: 'server' | 'client' | undefined;
-  readonly maxPayload: number;
-  readonly maxFrameSize: number;
   readonly allowedRsv: number;
 
   constructor(options: WebSocketFrameBuilderOptions = {}) {
-    const max = options.maxPayload ?? WEBSOCKET_DEFAULT_MAX_PAYLOAD;
-    if (!Number.isSafeInteger(max) || max < 0) throw new RangeError(`maxPayload must be a safe integer ≥ 0, got ${max}`);
+    // 14 bytes: the longest header, a 64-bit length and a mask key.
+    super(options.maxPayload ?? WEBSOCKET_DEFAULT_MAX_PAYLOAD, Number.MAX_SAFE_INTEGER - 14, 14);
     const allowedRsv = options.allowedRsv ?? 0;
     if ((allowedRsv & 0x7) !== allowedRsv) throw new RangeError(`allowedRsv must be 0 to 7, got ${allowedRsv}`);
     this.role = options.role;
-    this.maxPayload = max;
-    this.maxFrameSize = max + 14;
     this.allowedRsv = allowedRsv;
   }
 
-  /**
-   * A binary frame carrying `payload`, masked with a random key on the client side.
-   * @throws RangeError when `payload` is longer than `maxPayload`.
-   */
-  build(payload: Uint8Array): WebSocketFrame {
-    if (payload.length > this.maxPayload) throw overMax(payload.length, this.maxPayload);
+  /** A binary frame, masked with a random key on the client side. */
+  protected frame(payload: Uint8Array): WebSocketFrame {
     return new WebSocketFrame(0x2, payload, true, 0, this.role === 'client' ? randomMaskKey() : null);
   }
 
@@ -60,11 +52,6 @@ export class WebSocketFrameBuilder implements FrameBuilder<WebSocketFrame> {
     if (n < 126) return 2 + mask + n;
     if (n === 126) return available < 4 ? -1 : 4 + mask + ((buf[start + 2] << 8) | buf[start + 3]);
     return available < 10 ? -1 : 10 + mask + readU32(buf, start + 2) * 0x100000000 + readU32(buf, start + 6);
-  }
-
-  decode(buf: Uint8Array): Decoded<WebSocketFrame> | null {
-    const frame = this.decodeAt(buf, 0, buf.length);
-    return frame === null ? null : { frame, length: frame.byteLength };
   }
 
   decodeAt(buf: Uint8Array, start: number, end: number): WebSocketFrame | null {
