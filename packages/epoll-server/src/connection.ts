@@ -39,6 +39,8 @@ export class Connection<F extends Frame = Frame> implements Endpoint, Corked {
   #state = OPEN;
   #corked = false;
   #outArmed = false;
+  /** A send said 'queued': onDrain is owed once the queue is empty, whichever write empties it. */
+  #drainOwed = false;
 
   /** Registers `stream`, which must run over an FdTransport of `fd`. */
   constructor(owner: ConnectionOwner<F>, fd: number, stream: Stream<F>) {
@@ -94,6 +96,7 @@ export class Connection<F extends Frame = Frame> implements Endpoint, Corked {
       return 'closed';
     }
     this.owner.sent();
+    if (stream.blocked) this.#drainOwed = true;
     if (!this.#corked) this.#afterWrite();
     return stream.blocked ? 'queued' : 'sent';
   }
@@ -167,15 +170,22 @@ export class Connection<F extends Frame = Frame> implements Endpoint, Corked {
     }
   }
 
-  /** EPOLLOUT: write what waits; tell the handler once all of it is out. */
+  /**
+   * EPOLLOUT: write what waits. onDrain comes from #afterWrite at the end of the batch: the
+   * uncork there may be the write that empties the queue.
+   */
   #flush(): void {
-    if (this.stream.queued === 0 || !this.#tryFlush()) return;
-    if (this.stream.queued === 0 && this.#state === OPEN && this.owner.handler.onDrain !== undefined) {
-      try {
-        this.owner.handler.onDrain(this.socket);
-      } catch (err) {
-        this.close(new ConnectionError(ConnectionErrorCode.HandlerThrew, 'onDrain threw', { cause: err }));
-      }
+    if (this.stream.queued > 0) this.#tryFlush();
+  }
+
+  /** Output held back by a slow reader is all out: tell the handler. */
+  #drained(): void {
+    this.#drainOwed = false;
+    if (this.owner.handler.onDrain === undefined) return;
+    try {
+      this.owner.handler.onDrain(this.socket);
+    } catch (err) {
+      this.close(new ConnectionError(ConnectionErrorCode.HandlerThrew, 'onDrain threw', { cause: err }));
     }
   }
 
@@ -194,10 +204,12 @@ export class Connection<F extends Frame = Frame> implements Endpoint, Corked {
   #afterWrite(): void {
     if (this.#state === CLOSED) return;
     const waiting = this.stream.queued > 0;
+    const drained = !waiting && (this.#outArmed || this.#drainOwed);
     if (waiting !== this.#outArmed) {
       this.#outArmed = waiting;
       reactor().modify(this.#token, this.fd, waiting ? READ_WRITE_EVENTS : READ_EVENTS);
     }
     if (!waiting && this.#state === CLOSING) this.close(null);
+    else if (drained && this.#state === OPEN) this.#drained();
   }
 }
