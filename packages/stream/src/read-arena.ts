@@ -49,5 +49,9 @@ export class ReadArena {
   }
 }
 
-/** The arena streams use unless given one: one per thread (module instance). */
-export const sharedReadArena = new ReadArena();
+/**
+ * The arena streams use unless given one: one per thread (module instance). 256 KiB lets
+ * one read take what a busy socket holds (a 64 KiB arena took two reads per 64 KiB and
+ * cut more frames at its end); a payload view kept for long pins at most that much.
+ */
+export const sharedReadArena = new ReadArena(256 * 1024, 16 * 1024);
