@@ -48,6 +48,11 @@ export class Reactor {
     return this.#slab.size;
   }
 
+  /** Makes room for `count` endpoints up front (hydrogen's `pre_allocated`). */
+  reserve(count: number): void {
+    this.#slab.reserve(count);
+  }
+
   /** Registers `fd` for `events` on behalf of `endpoint`; returns its token. */
   add(endpoint: Endpoint, fd: number, events: number): number {
     const token = this.#slab.insert(endpoint);

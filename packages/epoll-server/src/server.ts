@@ -42,6 +42,7 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
     this.address = local.address;
     this.port = local.port;
     const r = reactor();
+    r.reserve(r.size + 1 + (config.preAllocated ?? 1024));
     this.#token = r.add(this, this.fd, Epoll.IN | Epoll.ET);
     r.hold();
   }

@@ -18,6 +18,17 @@ export class Slab<T> {
     for (let i = preAllocated - 1; i >= 0; i--) this.#free.push(i);
   }
 
+  /** Makes sure at least `count` slots exist (growing only), so inserts up to it allocate nothing. */
+  reserve(count: number): void {
+    const items = this.#items;
+    if (count <= items.length) return;
+    const from = items.length;
+    items.length = count;
+    items.fill(undefined, from);
+    // Free indices are popped from the end: push the new ones highest first.
+    for (let i = count - 1; i >= from; i--) this.#free.push(i);
+  }
+
   /** Items held. */
   get size(): number {
     return this.#size;
