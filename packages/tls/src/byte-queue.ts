@@ -1,0 +1,56 @@
+const EMPTY = new Uint8Array(0);
+// Memory kept once a queue empties; more is released so idle connections do not hold
+// what a burst needed.
+const KEEP = 64 * 1024;
+
+/**
+ * Bytes waiting in order: a Secure stream's plaintext not yet encrypted, and its
+ * ciphertext not yet taken by the transport. Appends compact before growing (by doubling).
+ */
+export class ByteQueue {
+  /** The backing array; the queued bytes are `bytes[start, end)`. */
+  bytes: Uint8Array = EMPTY;
+  start = 0;
+  end = 0;
+
+  /** Queued bytes. */
+  get size(): number {
+    return this.end - this.start;
+  }
+
+  /** Room for `n` more bytes at {@link end}; returns the (maybe new) backing array. */
+  reserve(n: number): Uint8Array {
+    let bytes = this.bytes;
+    if (this.end + n <= bytes.length) return bytes;
+    const size = this.end - this.start;
+    if (size + n <= bytes.length) {
+      bytes.copyWithin(0, this.start, this.end);
+    } else {
+      const grown = new Uint8Array(Math.max(1024, 2 * bytes.length, size + n));
+      grown.set(bytes.subarray(this.start, this.end), 0);
+      this.bytes = bytes = grown;
+    }
+    this.start = 0;
+    this.end = size;
+    return bytes;
+  }
+
+  /** Appends a copy of `source[offset, offset+length)`. */
+  push(source: Uint8Array, offset: number, length: number): void {
+    const bytes = this.reserve(length);
+    bytes.set(source.subarray(offset, offset + length), this.end);
+    this.end += length;
+  }
+
+  /** Drops `n` bytes from the front. */
+  consume(n: number): void {
+    this.start += n;
+    if (this.start === this.end) this.clear(false);
+  }
+
+  /** Empties the queue; `release` (or a large array) gives the memory back. */
+  clear(release = true): void {
+    this.start = this.end = 0;
+    if (release || this.bytes.length > KEEP) this.bytes = EMPTY;
+  }
+}
