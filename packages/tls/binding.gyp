@@ -14,6 +14,7 @@
         "native/bio.c",
         "native/context.c",
         "native/conn.c",
+        "native/sni.c",
         "native/info.c"
       ],
       "defines": ["NAPI_VERSION=9", "_GNU_SOURCE", "OPENSSL_API_COMPAT=30000", "OPENSSL_NO_DEPRECATED"],
