@@ -1,14 +1,23 @@
 #!/usr/bin/env node
 // simple-stream: start the example servers.
 //   simple-stream echo --port P [--host H] [--threads N] [--framing simple|checksum32] [--counters]
+//                      [--tls --cert C --key K [--ca CA]] [--tls-port P2 --cert C --key K]
 //   simple-stream http-mock --port P [--host H]
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { framings, startEcho } from './echo/server.mjs';
 import { startHttpMock } from './http-mock/server.mjs';
 
 const USAGE = `usage:
   simple-stream echo --port P [--host H] [--threads N] [--framing ${Object.keys(framings).join('|')}] [--counters]
-  simple-stream http-mock --port P [--host H] [--counters]`;
+                     [--tls --cert C --key K [--ca CA] [--handshake-timeout MS]] [--tls-port P2 --cert C --key K]
+  simple-stream http-mock --port P [--host H] [--counters]
+
+  --tls               serve TLS on --port (certificate chain C, key K: PEM files)
+  --tls-port P2       also serve TLS on P2, next to plain on --port
+  --ca CA             require client certificates signed by CA (mTLS)
+  --handshake-timeout a TLS handshake's time limit in ms (default 10000)
+  SIGHUP re-reads C, K and CA: new connections get the new certificate.`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -18,6 +27,12 @@ const { positionals, values } = parseArgs({
     threads: { type: 'string', default: '1' },
     framing: { type: 'string', default: 'simple' },
     counters: { type: 'boolean', default: false },
+    tls: { type: 'boolean', default: false },
+    'tls-port': { type: 'string' },
+    cert: { type: 'string' },
+    key: { type: 'string' },
+    ca: { type: 'string' },
+    'handshake-timeout': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -32,34 +47,80 @@ const port = Number(values.port);
 const threads = Number(values.threads);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0 to 65535, got ${values.port}`);
 if (!Number.isInteger(threads) || threads < 1) fail(`--threads must be a whole number ≥ 1, got ${values.threads}`);
+const tlsPort = values['tls-port'] === undefined ? undefined : Number(values['tls-port']);
+if (tlsPort !== undefined && (!Number.isInteger(tlsPort) || tlsPort < 0 || tlsPort > 65535)) fail(`--tls-port must be 0 to 65535, got ${values['tls-port']}`);
+const wantsTls = values.tls || tlsPort !== undefined;
+if (wantsTls && command !== 'echo') fail(`--tls is for echo only`);
+if (wantsTls && (values.cert === undefined || values.key === undefined)) fail('--tls and --tls-port need --cert and --key');
+if (!wantsTls && (values.cert !== undefined || values.key !== undefined || values.ca !== undefined)) fail('--cert, --key and --ca go with --tls or --tls-port');
+const handshakeTimeoutMs = values['handshake-timeout'] === undefined ? undefined : Number(values['handshake-timeout']);
+if (handshakeTimeoutMs !== undefined && !(handshakeTimeoutMs >= 0)) fail(`--handshake-timeout must be ≥ 0 ms, got ${values['handshake-timeout']}`);
 
-let server;
+/** @type {import('@simple-stream/tls').TlsContextRef | undefined} */
+let tlsRef;
+let tlsModule;
+if (wantsTls) {
+  tlsModule = await import('@simple-stream/tls');
+  try {
+    tlsRef = new tlsModule.TlsContextRef(loadContext());
+  } catch (err) {
+    fail(`TLS: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** The server context from the files named by --cert, --key and --ca. */
+function loadContext() {
+  const ca = values.ca === undefined ? undefined : readFileSync(values.ca);
+  return tlsModule.TlsContext.server({ cert: readFileSync(values.cert), key: readFileSync(values.key), ca, requireCert: ca !== undefined });
+}
+
+/** @type {Array<{ server: any, label: string }>} */
+const servers = [];
 try {
-  if (command === 'echo') server = await startEcho({ host: values.host, port, threads, framing: values.framing });
-  else if (command === 'http-mock') server = await startHttpMock({ host: values.host, port });
+  if (command === 'echo') {
+    const echo = (p, tls) => startEcho({ host: values.host, port: p, threads, framing: values.framing, tls, handshakeTimeoutMs });
+    servers.push({ server: await echo(port, values.tls ? tlsRef : undefined), label: values.tls ? ' (TLS)' : '' });
+    if (tlsPort !== undefined) servers.push({ server: await echo(tlsPort, tlsRef), label: ' (TLS)' });
+  } else if (command === 'http-mock') servers.push({ server: await startHttpMock({ host: values.host, port }), label: '' });
   else fail(`unknown command ${command}\n${USAGE}`);
 } catch (err) {
   fail(err instanceof Error ? err.message : String(err));
 }
 
 const what = command === 'echo' ? `echo (${values.framing} frames)` : 'http-mock';
-console.log(`simple-stream ${what} listening on ${server.address}:${server.port}`);
+for (const { server, label } of servers) console.log(`simple-stream ${what} listening on ${server.address}:${server.port}${label}`);
+
+if (tlsRef !== undefined) {
+  process.on('SIGHUP', () => {
+    try {
+      tlsRef.replace(loadContext());
+      console.log('SIGHUP: certificate reloaded; new connections use it');
+    } catch (err) {
+      console.error(`SIGHUP: certificate not reloaded: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+}
 
 if (values.counters) {
-  // Live counters, one line a second, only when something changed.
+  // Live counters (all listeners together), one line a second, only when something changed.
   let last = '';
   setInterval(() => {
-    const s = server.stats();
+    const s = { connections: 0, accepted: 0, messagesReceived: 0, messagesSent: 0, bytesReceived: 0, bytesSent: 0 };
+    for (const { server } of servers) for (const [k, v] of Object.entries(server.stats())) if (k in s) s[k] += v;
     const line = `connections ${s.connections}  accepted ${s.accepted}  msgs in ${s.messagesReceived} out ${s.messagesSent}  bytes in ${s.bytesReceived} out ${s.bytesSent}`;
     if (line !== last) console.log(line);
     last = line;
   }, 1000).unref();
 }
 
+// (A second signal while closing, e.g. Ctrl-C reaching npm start's wrapper and us, is ignored.)
+let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (closing) return;
+    closing = true;
     console.log(`\n${signal}: closing`);
-    server.close().then(() => process.exit(0));
+    Promise.all(servers.map(({ server }) => server.close())).then(() => process.exit(0));
   });
 }
 

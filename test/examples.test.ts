@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import tls from 'node:tls';
 import { once } from 'node:events';
-import { Checksum32FrameBuilder, FrameReader } from '@simple-stream/frames';
+import { Checksum32FrameBuilder, FrameReader, SimpleFrameBuilder } from '@simple-stream/frames';
+import { makeCerts } from '../packages/tls/test/certs.js';
 // @ts-expect-error: a JavaScript example module without types
 import { startHttpMock } from '../examples/http-mock/server.mjs';
 
@@ -12,14 +14,14 @@ afterEach(() => {
 });
 
 /** Starts the CLI and resolves with the port it prints once listening. */
-async function startCli(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+async function startCli(args: string[]): Promise<{ child: ChildProcess; port: number; line: string }> {
   const child = spawn(process.execPath, ['examples/cli.mjs', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   let out = '';
   for await (const chunk of child.stdout!) {
     out += chunk;
-    const m = /listening on [\d.]+:(\d+)/.exec(out);
-    if (m) return { child, port: Number(m[1]) };
+    const m = /listening on [\d.]+:(\d+).*/.exec(out);
+    if (m) return { child, port: Number(m[1]), line: m[0] };
   }
   throw new Error(`the CLI exited before listening: ${out}`);
 }
@@ -66,6 +68,44 @@ describe('the simple-stream CLI', () => {
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
+  });
+});
+
+describe('the simple-stream CLI over TLS', () => {
+  it('echo --tls --cert --key echoes Simple frames to a TLS client, then exits on SIGTERM', async () => {
+    const certs = makeCerts();
+    try {
+      const dir = certs.dir;
+      const { child, port, line } = await startCli(['echo', '--port', '0', '--tls', '--cert', `${dir}/server.crt`, '--key', `${dir}/server.key`]);
+      expect(line).toMatch(/\(TLS\)$/);
+      const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: certs.ca.cert });
+      await once(socket, 'secureConnect');
+      const builder = new SimpleFrameBuilder();
+      const payloads = [new Uint8Array(0), new Uint8Array(40_000).fill(9), Uint8Array.of(4, 5)];
+      const reader = new FrameReader(builder);
+      const frames: Uint8Array[] = [];
+      socket.write(Buffer.concat(payloads.map((p) => builder.build(p).toBytes())));
+      for await (const chunk of socket) {
+        frames.push(...reader.push(new Uint8Array(chunk as Buffer)).map((f) => f.payload.slice()));
+        if (frames.length >= payloads.length) break;
+      }
+      socket.destroy();
+      expect(frames.map((f) => Buffer.from(f).toString('hex'))).toEqual(payloads.map((p) => Buffer.from(p).toString('hex')));
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+    } finally {
+      certs.remove();
+    }
+  });
+
+  it('refuses --tls without --cert/--key, and an unreadable certificate, with exit code 2', () => {
+    const r = spawnSync(process.execPath, ['examples/cli.mjs', 'echo', '--port', '0', '--tls'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/need --cert and --key/);
+    const bad = spawnSync(process.execPath, ['examples/cli.mjs', 'echo', '--port', '0', '--tls', '--cert', '/nonexistent.crt', '--key', '/nonexistent.key'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/TLS: .*nonexistent/);
   });
 });
 

@@ -16,6 +16,21 @@ export interface Config {
   maxQueued?: number;
   /** Over `maxQueued`: close the connection (default) or drop the message. */
   queuePolicy?: 'close' | 'drop';
+  /**
+   * Time a connection has to complete its handshake, for streams that have one (a
+   * `Secure` from @simple-stream/tls, or any stream exposing `handshakeComplete`):
+   * past it the connection is closed with ConnectionError `HANDSHAKE_TIMEOUT`. Default
+   * 10,000 ms; 0 turns the limit off. Checked by one timer per server, every
+   * `min(250, limit / 4)` ms, so a stalled peer goes at most that much late.
+   */
+  handshakeTimeoutMs?: number;
+}
+
+/** The handshake time limit of a config, in ms (0: none). */
+export function handshakeTimeoutOf(config: Pick<Config, 'handshakeTimeoutMs'>): number {
+  const ms = config.handshakeTimeoutMs ?? 10_000;
+  if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`handshakeTimeoutMs must be a finite number ≥ 0, got ${ms}`);
+  return ms;
 }
 
 /** The effective limits of a server or client connection. */

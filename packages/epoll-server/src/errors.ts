@@ -8,6 +8,8 @@ export const ConnectionErrorCode = {
   ServerClosed: 'SERVER_CLOSED',
   /** The stream given by onNewConnection does not run over this connection's fd. */
   BadStream: 'BAD_STREAM',
+  /** The stream's handshake (TLS) did not complete within `config.handshakeTimeoutMs`. */
+  HandshakeTimeout: 'HANDSHAKE_TIMEOUT',
 } as const;
 
 /**

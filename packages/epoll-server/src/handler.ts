@@ -12,7 +12,12 @@ export interface Handler<F extends Frame = Frame> {
   onServerCreated?(fd: number): void;
   /**
    * A connection was accepted (or a client connected): return the stream to run on it,
-   * e.g. `new Plain(new FdTransport(fd), new SimpleFrameBuilder())`.
+   * e.g. `new Plain(new FdTransport(fd), new SimpleFrameBuilder())`, or for TLS
+   * `new Secure(new FdTransport(fd), builder, contextRef, { fd })` from @simple-stream/tls
+   * (the handshake then runs inside the connection's reads and writes; a stream exposing
+   * `handshakeComplete: false` is held to `config.handshakeTimeoutMs`). `onOpen` comes at
+   * once, before the handshake: the TLS facts (`(socket.stream as Secure).peerCertificate`,
+   * `protocol`, `alpnProtocol`…) are settled by the first `onDataReceived`.
    */
   onNewConnection(fd: number): Stream<F>;
   /** The connection is registered and can send: `socket` is its handle from now on. */
@@ -27,7 +32,9 @@ export interface Handler<F extends Frame = Frame> {
   /**
    * The connection is closed and its fd released. `reason` is null when it ended cleanly
    * (the peer finished, or `socket.shutdown()`/`server.close()` completed), else a
-   * FrameError, TransportError or ConnectionError.
+   * FrameError, TransportError or ConnectionError (`HANDSHAKE_TIMEOUT` for a peer that
+   * stalled mid-handshake); over TLS also a TlsError (garbage instead of TLS, a refused
+   * certificate…, with OpenSSL's reason in `code`).
    */
   onConnectionRemoved?(fd: number, reason: Error | null): void;
 }

@@ -1,9 +1,10 @@
 import type { Frame } from '@simple-stream/frames';
-import { limitsOf, type Config } from './config.js';
+import { handshakeTimeoutOf, limitsOf, type Config } from './config.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { Counters, type Stats } from './counters.js';
 import { ConnectionError, ConnectionErrorCode } from './errors.js';
 import type { Handler } from './handler.js';
+import { HandshakeDeadlines } from './handshakes.js';
 import { EAGAIN, Epoll, native } from './native.js';
 import { reactor, type Endpoint } from './reactor.js';
 
@@ -23,6 +24,7 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
   readonly #counters = new Counters<F>();
   readonly #accepted = new Int32Array(128);
   readonly #token: number;
+  readonly #handshakes: HandshakeDeadlines<F>;
   #closing: Promise<void> | null = null;
   #allRemoved: (() => void) | null = null;
   /** accept(2) failures other than EAGAIN (EMFILE…), counted rather than thrown. */
@@ -34,6 +36,7 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
     this.handler = handler;
     this.maxQueued = limits.maxQueued;
     this.queuePolicy = limits.queuePolicy;
+    this.#handshakes = new HandshakeDeadlines(handshakeTimeoutOf(config));
     this.fd = native.listen(config.addr ?? '0.0.0.0', config.port ?? 0, config.backlog ?? 511, {
       reuseAddr: true,
       reusePort: config.reusePort ?? false,
@@ -50,6 +53,11 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
   /** Current figures: connections, messages and bytes in both directions. */
   stats(): Stats {
     return this.#counters.snapshot();
+  }
+
+  /** The handshake time limit in ms (`config.handshakeTimeoutMs`; 0: none). */
+  get handshakeTimeoutMs(): number {
+    return this.#handshakes.limitMs;
   }
 
   /** The connections open now. */
@@ -102,6 +110,7 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
     r.remove(this.#token, this.fd);
     native.close(this.fd);
     r.release();
+    this.#handshakes.stop();
     const live = this.#counters.live;
     if (live.size > 0) {
       const done = new Promise<void>((resolve) => (this.#allRemoved = resolve));
@@ -128,6 +137,7 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
       return;
     }
     this.#counters.live.add(connection);
+    this.#handshakes.watch(connection);
     if (this.handler.onOpen !== undefined) {
       try {
         this.handler.onOpen(connection.socket);

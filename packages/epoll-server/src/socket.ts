@@ -29,7 +29,11 @@ export class Socket<F extends Frame = Frame> {
     return this.#connection.fd;
   }
 
-  /** The connection's stream (Plain or Secure). */
+  /**
+   * The connection's stream (Plain or Secure). Over TLS, once the handshake is complete:
+   * `(socket.stream as Secure).peerCertificate?.subject` / `.fingerprint256` (mTLS),
+   * `.protocol`, `.alpnProtocol`, `.servername`, `.authorized`.
+   */
   get stream(): Stream<F> {
     return this.#connection.stream;
   }

@@ -14,6 +14,12 @@ export interface Stream<F extends Frame = Frame> {
   readonly queued: number;
   /** True while the transport would not take everything (backpressure). */
   readonly blocked: boolean;
+  /**
+   * Streams with a handshake (`Secure`) say here whether it has completed; streams
+   * without one (`Plain`) leave it undefined. A server holds a stream whose handshake is
+   * not complete to its handshake time limit (epoll-server: `config.handshakeTimeoutMs`).
+   */
+  readonly handshakeComplete?: boolean;
   nbRecv(): F[];
   nbSend(frame: F): boolean;
   nbSendPayload(payload: Uint8Array): boolean;

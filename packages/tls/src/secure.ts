@@ -72,6 +72,20 @@ export class Secure<F extends Frame = Frame> extends TlsSession implements Strea
     this.#builder = builder;
   }
 
+  /**
+   * A Secure in fd mode over a socket transport (an epoll-server `FdTransport`, or any
+   * Transport carrying its socket's `fd`): what a server's `onNewConnection(fd)` returns,
+   * `Secure.overSocket(new FdTransport(fd), builder, contextRef)`.
+   */
+  static overSocket<F extends Frame>(
+    transport: Transport & { readonly fd: number },
+    builder: FrameBuilder<F>,
+    context: TlsContext | TlsContextRef,
+    options: Omit<SecureOptions, 'fd'> = {},
+  ): Secure<F> {
+    return new Secure(transport, builder, context, { ...options, fd: transport.fd });
+  }
+
   /** The framing of this stream. */
   get builder(): FrameBuilder<F> {
     return this.#builder;
