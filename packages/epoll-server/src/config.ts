@@ -24,6 +24,12 @@ export interface Config {
    * `min(250, limit / 4)` ms, so a stalled peer goes at most that much late.
    */
   handshakeTimeoutMs?: number;
+  /**
+   * TCP_NODELAY on accepted sockets; default true. Writes already leave once per batch
+   * (corking), so Nagle's algorithm only adds delay: with it, a small reply that follows
+   * another send (TLS 1.3's session tickets, say) waits ~40 ms for the peer's delayed ACK.
+   */
+  noDelay?: boolean;
 }
 
 /** The handshake time limit of a config, in ms (0: none). */

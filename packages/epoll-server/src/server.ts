@@ -7,6 +7,7 @@ import type { Handler } from './handler.js';
 import { HandshakeDeadlines } from './handshakes.js';
 import { EAGAIN, Epoll, native } from './native.js';
 import { reactor, type Endpoint } from './reactor.js';
+import { setNoDelay } from './socket-options.js';
 
 /**
  * hydrogen's server: a listening socket on the thread's reactor, accepting until the
@@ -22,6 +23,7 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
   readonly address: string;
   readonly port: number;
   readonly #counters = new Counters<F>();
+  readonly #noDelay: boolean;
   readonly #accepted = new Int32Array(128);
   readonly #token: number;
   readonly #handshakes: HandshakeDeadlines<F>;
@@ -37,6 +39,7 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
     this.maxQueued = limits.maxQueued;
     this.queuePolicy = limits.queuePolicy;
     this.#handshakes = new HandshakeDeadlines(handshakeTimeoutOf(config));
+    this.#noDelay = config.noDelay ?? true;
     this.fd = native.listen(config.addr ?? '0.0.0.0', config.port ?? 0, config.backlog ?? 511, {
       reuseAddr: true,
       reusePort: config.reusePort ?? false,
@@ -126,6 +129,13 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
 
   #open(fd: number): void {
     this.#counters.accepted++;
+    if (this.#noDelay) {
+      try {
+        setNoDelay(fd, true);
+      } catch {
+        // Not TCP (or already gone): nothing to turn off; the connection goes on as it is.
+      }
+    }
     let connection: Connection<F>;
     try {
       connection = new Connection(this, fd, this.handler.onNewConnection(fd));
