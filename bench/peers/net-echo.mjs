@@ -1,39 +1,8 @@
-// The `net` peer: a Simple-frame echo server as a user would write it with node:net.
-// Frames are parsed from 'data' events (the leftover of the previous chunk joined with
-// Buffer.concat), and each frame is written back on its own. With --cork, the writes of
-// one 'data' event are corked and leave together on the next tick (the usual remedy).
-// Prints "PORT <n>" once listening; runs until killed.
+// The `net` peer: the Simple-frame echo of user-echo.mjs on node:net; --cork for the
+// corked variant. Prints "PORT <n>" once listening; runs until killed.
 import net from 'node:net';
+import { userEcho } from './user-echo.mjs';
 
 const cork = process.argv.includes('--cork');
-
-/** 0x01, u16 BE length, payload, 0x17: a fresh buffer per frame, as users write it. */
-function encode(payload) {
-  const frame = Buffer.allocUnsafe(payload.length + 4);
-  frame[0] = 0x01;
-  frame.writeUInt16BE(payload.length, 1);
-  payload.copy(frame, 3);
-  frame[payload.length + 3] = 0x17;
-  return frame;
-}
-
-const server = net.createServer((socket) => {
-  let leftover = null;
-  socket.on('error', () => socket.destroy());
-  socket.on('data', (chunk) => {
-    const buf = leftover === null ? chunk : Buffer.concat([leftover, chunk]);
-    let off = 0;
-    if (cork) socket.cork();
-    while (buf.length - off >= 3) {
-      if (buf[off] !== 0x01) return socket.destroy(new Error('bad frame guard'));
-      const length = buf.readUInt16BE(off + 1);
-      if (buf.length - off < length + 4) break;
-      if (buf[off + 3 + length] !== 0x17) return socket.destroy(new Error('bad frame trailer'));
-      socket.write(encode(buf.subarray(off + 3, off + 3 + length)));
-      off += length + 4;
-    }
-    leftover = off < buf.length ? buf.subarray(off) : null;
-    if (cork) process.nextTick(() => socket.uncork());
-  });
-});
+const server = net.createServer((socket) => userEcho(socket, { cork }));
 server.listen(0, '127.0.0.1', () => console.log(`PORT ${server.address().port}`));
