@@ -6,7 +6,8 @@
 //   node bench/echo.mjs [--quick] [--json] [--only=latency,pipelined,large] [--also=DIR]
 // --also=DIR adds the echo server of another checkout (DIR, built) as "ours@also".
 import { join } from 'node:path';
-import { environment, formatMBps, formatRate, formatRatio, median, parseArgs, printTable } from './lib/measure.mjs';
+import { environment, formatMBps, formatRate, formatRatio, parseArgs, printTable } from './lib/measure.mjs';
+import { rotatedRounds } from './lib/rounds.mjs';
 import { alsoArg, benchDir, buildNative, cpuMeter, run, startServer } from './lib/processes.mjs';
 
 const args = parseArgs();
@@ -50,24 +51,7 @@ const FIELDS = ['msgs_per_s', 'bytes_per_s', 'lat_p50_us', 'lat_p99_us', 'lat_me
 const results = {};
 if (!args.json) console.log(`${environment()}; ${rounds} round(s) of ${seconds} s after ${warmup} s warm-up, medians`);
 for (const s of scenarios) {
-  const samples = servers.map(() => []);
-  for (let r = 0; r < rounds; r++) {
-    // Rotate the order every round so that drift in the machine's load hits all alike.
-    for (let k = 0; k < servers.length; k++) {
-      const i = (k + r) % servers.length;
-      samples[i].push(await measure(servers[i], s));
-    }
-  }
-  results[s.name] = Object.fromEntries(
-    servers.map((srv, i) => {
-      const m = Object.fromEntries(FIELDS.map((f) => [f, median(samples[i].map((x) => x[f]))]));
-      const rates = samples[i].map((x) => x.msgs_per_s);
-      // Half the range of the rounds' msgs/s, relative to the median: how noisy this was.
-      m.spread_pct = (50 * (Math.max(...rates) - Math.min(...rates))) / m.msgs_per_s;
-      m.samples = samples[i];
-      return [srv.name, m];
-    }),
-  );
+  results[s.name] = await rotatedRounds(servers, rounds, FIELDS, (server) => measure(server, s));
   if (args.json) continue;
   console.log(`\n${s.label}`);
   const us = (v) => `${v.toFixed(1)} us`;

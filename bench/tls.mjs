@@ -9,7 +9,8 @@
 //                      [--tls12] [--rsa] [--nodelay] [--rounds=N] [--seconds=S] [--also=DIR]
 // --nodelay: every server sets TCP_NODELAY on its connections (default: as users write them).
 import { join } from 'node:path';
-import { environment, formatMBps, formatRate, formatRatio, median, parseArgs, printTable } from './lib/measure.mjs';
+import { environment, formatMBps, formatRate, formatRatio, parseArgs, printTable } from './lib/measure.mjs';
+import { rotatedRounds } from './lib/rounds.mjs';
 import { alsoArg, benchDir, cpuMeter, run, startServer } from './lib/processes.mjs';
 import { buildTlsLoadgen, makeCert } from './lib/tls.mjs';
 
@@ -66,22 +67,7 @@ if (!args.json) {
   console.log(`${environment()}; TLS ${tlsVersion} (${tlsVersion === '1.3' ? 'TLS_AES_128_GCM_SHA256' : 'ECDHE-*-AES128-GCM-SHA256'}), ${cert.type} certificate${nd.length ? ', TCP_NODELAY on all servers' : ''}; ${rounds} round(s) of ${seconds} s after ${warmup} s warm-up, medians`);
 }
 for (const s of scenarios) {
-  const samples = servers.map(() => []);
-  for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < servers.length; k++) {
-      const i = (k + r) % servers.length;
-      samples[i].push(await measure(servers[i], s));
-    }
-  }
-  results[s.name] = Object.fromEntries(
-    servers.map((srv, i) => {
-      const m = Object.fromEntries(FIELDS.map((f) => [f, median(samples[i].map((x) => x[f]))]));
-      const rates = samples[i].map((x) => x.msgs_per_s);
-      m.spread_pct = (50 * (Math.max(...rates) - Math.min(...rates))) / m.msgs_per_s;
-      m.samples = samples[i];
-      return [srv.name, m];
-    }),
-  );
+  results[s.name] = await rotatedRounds(servers, rounds, FIELDS, (server) => measure(server, s));
   if (args.json) continue;
   console.log(`\n${s.label}`);
   const us = (v) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} ms` : `${v.toFixed(1)} us`);
