@@ -1,0 +1,2 @@
+// @simple-stream/websocket: WebSocket connections over Plain and Secure streams.
+export {};
