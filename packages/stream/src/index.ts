@@ -7,5 +7,6 @@ export { MemoryTransport, memoryPair, type MemoryPairOptions } from './memory-tr
 export { DuplexTransport, type DuplexTransportOptions } from './duplex-transport.js';
 export { ReadArena, sharedReadArena } from './read-arena.js';
 export { Plain, type PlainOptions } from './plain.js';
+export { takeBuffer, giveBuffer, uninitialized, KEEP_OUTPUT } from './spare-buffers.js';
 export type { Stream } from './stream.js';
 export { Waiters } from './waiters.js';

@@ -1,6 +1,7 @@
 import { FrameError, FrameErrorCode, FrameReader, encodeFrameInto, type Frame, type FrameBuilder } from '@simple-stream/frames';
 import { END, type Transport } from './transport.js';
 import { sharedReadArena, type ReadArena } from './read-arena.js';
+import { giveBuffer, KEEP_OUTPUT, takeBuffer } from './spare-buffers.js';
 import type { Stream } from './stream.js';
 
 /** Options of a {@link Plain} stream. */
@@ -12,37 +13,6 @@ export interface PlainOptions {
 }
 
 const EMPTY = new Uint8Array(0);
-// Output memory a stream keeps after a flush empties its queue; a bigger buffer goes back
-// to the thread's spares so idle connections do not hold what a burst needed.
-const KEEP_OUTPUT = 64 * 1024;
-// Spare output buffers (each over KEEP_OUTPUT), shared by every stream of the thread, at
-// most SPARE_BYTES in all. Without them a connection whose batches exceed KEEP_OUTPUT
-// (four echoed 16 KiB frames already do) allocates, zero-fills and re-grows a fresh buffer
-// every batch, and writes into cold memory: measured at about 30% of the server's CPU.
-const SPARE_BYTES = 4 * 1024 * 1024;
-const spares: Uint8Array[] = [];
-let spareBytes = 0;
-
-/** A spare buffer of at least `size` bytes, taken from the pool, or null. */
-function takeSpare(size: number): Uint8Array | null {
-  for (let i = spares.length - 1; i >= 0; i--) {
-    const buffer = spares[i];
-    if (buffer.length >= size) {
-      spares[i] = spares[spares.length - 1];
-      spares.pop();
-      spareBytes -= buffer.length;
-      return buffer;
-    }
-  }
-  return null;
-}
-
-/** Gives a buffer no stream uses any more to the pool, if there is room. */
-function giveSpare(buffer: Uint8Array): void {
-  if (buffer.length <= KEEP_OUTPUT || spareBytes + buffer.length > SPARE_BYTES) return;
-  spares.push(buffer);
-  spareBytes += buffer.length;
-}
 
 /**
  * simple-stream's Plain stream: frames over any {@link Transport}, without blocking.
@@ -164,7 +134,7 @@ export class Plain<F extends Frame = Frame> implements Stream<F> {
     this.#outStart = this.#outEnd = 0;
     this.#blocked = false;
     if (this.#out.length > KEEP_OUTPUT) {
-      giveSpare(this.#out);
+      giveBuffer(this.#out);
       this.#out = EMPTY;
     }
     if (this.#shutdownPending) transport.shutdown();
@@ -206,7 +176,7 @@ export class Plain<F extends Frame = Frame> implements Stream<F> {
 
   /** Closes the transport; queued bytes are dropped. */
   close(): void {
-    giveSpare(this.#out);
+    giveBuffer(this.#out);
     this.#out = EMPTY;
     this.#outStart = this.#outEnd = 0;
     this.transport.close();
@@ -229,9 +199,9 @@ export class Plain<F extends Frame = Frame> implements Stream<F> {
       out.copyWithin(0, this.#outStart, this.#outEnd);
     } else {
       const size = Math.max(1024, 2 * out.length, queued + n);
-      const grown = takeSpare(size) ?? new Uint8Array(size);
+      const grown = takeBuffer(size);
       if (queued > 0) grown.set(out.subarray(this.#outStart, this.#outEnd), 0);
-      giveSpare(out);
+      giveBuffer(out);
       this.#out = out = grown;
     }
     this.#outStart = 0;

@@ -1,3 +1,5 @@
+import { uninitialized } from './spare-buffers.js';
+
 /**
  * Where streams read into. Bytes are read into the free tail of a shared arena that is
  * never written twice, so the frames decoded from a read stay valid views for as long as
@@ -19,13 +21,14 @@ export class ReadArena {
     if (!(minRead >= 1 && size >= minRead)) throw new RangeError('need size ≥ minRead ≥ 1');
     this.#size = size;
     this.#minRead = minRead;
-    this.#bytes = new Uint8Array(size);
+    this.#bytes = uninitialized(size);
   }
 
   /** The arena to read into now; read at {@link offset}, at most {@link room} bytes. */
   get bytes(): Uint8Array {
     if (this.#size - this.#used < this.#minRead) {
-      this.#bytes = new Uint8Array(this.#size);
+      // Not zero-filled: only committed bytes (written by a read) are ever handed out.
+      this.#bytes = uninitialized(this.#size);
       this.#used = 0;
     }
     return this.#bytes;

@@ -1,7 +1,6 @@
+import { giveBuffer, KEEP_OUTPUT, takeBuffer } from '@simple-stream/stream';
+
 const EMPTY = new Uint8Array(0);
-// Memory kept once a queue empties; more is released so idle connections do not hold
-// what a burst needed.
-const KEEP = 64 * 1024;
 
 /**
  * Bytes waiting in order: a Secure stream's plaintext not yet encrypted, and its
@@ -26,8 +25,11 @@ export class ByteQueue {
     if (size + n <= bytes.length) {
       bytes.copyWithin(0, this.start, this.end);
     } else {
-      const grown = new Uint8Array(Math.max(1024, 2 * bytes.length, size + n));
+      // Spares: a queue that outgrows what it keeps (a batch of big frames) would
+      // otherwise allocate and zero-fill afresh every batch.
+      const grown = takeBuffer(Math.max(1024, 2 * bytes.length, size + n));
       grown.set(bytes.subarray(this.start, this.end), 0);
+      giveBuffer(bytes);
       this.bytes = bytes = grown;
     }
     this.start = 0;
@@ -51,6 +53,9 @@ export class ByteQueue {
   /** Empties the queue; `release` (or a large array) gives the memory back. */
   clear(release = true): void {
     this.start = this.end = 0;
-    if (release || this.bytes.length > KEEP) this.bytes = EMPTY;
+    if (release || this.bytes.length > KEEP_OUTPUT) {
+      giveBuffer(this.bytes);
+      this.bytes = EMPTY;
+    }
   }
 }
