@@ -114,7 +114,12 @@ napi_value sst_conn_create(napi_env env, napi_callback_info info) {
     SSL_set_app_data(c->ssl, c);
     /* fd mode: one read(2) takes as much as OpenSSL's buffer holds, not a header then a
      * body per record. (Span mode copies from memory: small reads cost nothing.) */
-    if (fd >= 0) SSL_set_read_ahead(c->ssl, 1);
+    if (fd >= 0) {
+      SSL_set_read_ahead(c->ssl, 1);
+      /* Up to four full records per read(2) instead of one: a third fewer syscalls per
+       * 16 KiB echo. With SSL_MODE_RELEASE_BUFFERS an idle connection holds none of it. */
+      SSL_set_default_read_buffer_len(c->ssl, SST_READ_BUFFER);
+    }
     if (d != NULL && d->server) {
       SSL_set_accept_state(c->ssl);
     } else {
@@ -160,7 +165,7 @@ static int fail(sst_conn *c, const char *fallback) {
 
 static int begin(sst_conn *c) {
   c->inst->out_len = 0;
-  ERR_clear_error();
+  sst_clear_errors();
   if (c->failed) {
     sst_set_error(c->inst, "CONNECTION_FAILED", "the connection failed earlier");
     return -1;
@@ -207,7 +212,7 @@ static napi_value report(napi_env env, sst_conn *c, int32_t flags, int32_t resul
   inst->state[SST_S_OUT] = (int32_t)inst->out_len;
   inst->state[SST_S_PENDING] = (int32_t)(c->pend_len > INT32_MAX ? INT32_MAX : c->pend_len);
   /* Leave the thread's error queue empty for Node's own crypto (failures were captured). */
-  ERR_clear_error();
+  sst_clear_errors();
   return sst_int(env, result);
 }
 

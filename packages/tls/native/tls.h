@@ -20,6 +20,7 @@
 #define SST_TLS_H
 
 #include <node_api.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,6 +45,7 @@
  * padding): send() encrypts a chunk only when out has room for all of its record. */
 #define SST_RECORD_PLAIN 16384
 #define SST_RECORD_OVERHEAD 512
+#define SST_READ_BUFFER (64 * 1024) /* fd mode: what one read(2) may take */
 
 /* ---- table.c: ids -> pointers (slot + generation) ------------------------------------ */
 typedef struct sst_table {
@@ -189,5 +191,12 @@ int sst_client_hello_cb(SSL *ssl, int *alert, void *arg);
 /* ---- info.c: cold-path facts about a connection ------------------------------------- */
 napi_value sst_info(napi_env env, napi_callback_info info);
 napi_value sst_peer_certificate(napi_env env, napi_callback_info info);
+
+/* Empties the thread's OpenSSL error queue. The data path does this twice per call, and
+ * the queue is nearly always empty: a peek is much cheaper than ERR_clear_error's sweep
+ * of all its slots (3% of a TLS echo server's CPU with 32 B messages). */
+static inline void sst_clear_errors(void) {
+  if (ERR_peek_error() != 0) ERR_clear_error();
+}
 
 #endif /* SST_TLS_H */
