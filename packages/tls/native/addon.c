@@ -147,6 +147,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       add_constant(env, constants, "S_FLAGS", SST_S_FLAGS) ||
       add_constant(env, constants, "S_OUT", SST_S_OUT) ||
       add_constant(env, constants, "S_PENDING", SST_S_PENDING) ||
+      add_constant(env, constants, "S_SHORT_READ_DRAINS", SST_S_SHORT_READ_DRAINS) ||
       add_constant(env, constants, "S_SIZE", SST_S_SIZE) ||
       add_constant(env, constants, "F_HANDSHAKE_DONE", SST_F_HANDSHAKE_DONE) ||
       add_constant(env, constants, "F_PEER_CLOSED", SST_F_PEER_CLOSED) ||

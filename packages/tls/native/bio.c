@@ -178,9 +178,14 @@ int sst_stash_input(sst_conn *c) {
 
 static int read_fd(BIO *b, sst_conn *c, char *buf, size_t n, size_t *got) {
   ssize_t r;
+  if (c->drained) {
+    BIO_set_retry_read(b);
+    return 0;
+  }
   do r = read(c->fd, buf, n);
   while (r < 0 && errno == EINTR);
   if (r > 0) {
+    if ((size_t)r < n && c->short_read_drains) c->drained = 1;
     track_records(c, (const uint8_t *)buf, (size_t)r);
     *got = (size_t)r;
     return 1;

@@ -261,6 +261,10 @@ napi_value sst_recv(napi_env env, napi_callback_info info) {
     return NULL;
   if (c->clean_end) return finish(env, c, SST_F_PEER_CLOSED, 0);
   failed = begin(c);
+  /* Edge-triggered: data arriving after a short read raises a new event, so no read(2)
+   * is needed to see EAGAIN. Unless the peer's FIN may be in: then read on to see the 0. */
+  c->drained = 0;
+  c->short_read_drains = inst->state[SST_S_SHORT_READ_DRAINS] == 1;
   if (!failed) {
     c->in = in != NULL ? in + ioff : NULL;
     c->in_len = icount;

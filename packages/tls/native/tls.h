@@ -29,6 +29,8 @@
 #define SST_S_FLAGS 0   /* SST_F_* bits after the call */
 #define SST_S_OUT 1     /* ciphertext bytes the call wrote to out[0..) */
 #define SST_S_PENDING 2 /* ciphertext bytes held inside (fd mode: the socket was full) */
+#define SST_S_SHORT_READ_DRAINS 3 /* in, fd mode: JS sets 1 when a short read(2) empties the
+                                   * socket (no EOF seen yet), so recv skips the EAGAIN read */
 #define SST_S_SIZE 4
 
 #define SST_F_HANDSHAKE_DONE 1  /* the handshake has completed */
@@ -96,6 +98,8 @@ typedef struct sst_conn {
   int clean_end;                /* EOF before any byte: nothing to report but the end */
   int failed;                   /* a call failed: the connection is unusable */
   int sys_errno;                /* fd mode: errno of a failed read/send */
+  int drained;                  /* fd mode, this recv: a short read emptied the socket */
+  int short_read_drains;        /* fd mode, this recv: SST_S_SHORT_READ_DRAINS was set */
   int hold_output;              /* fd mode: JS holds earlier ciphertext (takePending): queue
                                  * ours behind it until JS sends again (send/shutdown) */
   uint64_t bytes_in;            /* ciphertext bytes handed to OpenSSL so far */

@@ -53,8 +53,13 @@ export class Engine {
     return (this.flags & C.F_HANDSHAKE_DONE) !== 0;
   }
 
-  /** Decrypts into `plain`; see TlsBinding.recv. Returns bytes or FAILED. */
-  recv(input: Uint8Array | null, length: number, plain: Uint8Array, offset: number, room: number): number {
+  /**
+   * Decrypts into `plain`; see TlsBinding.recv. Returns bytes or FAILED. fd mode:
+   * `shortReadDrains` says that a short read(2) empties the socket (edge-triggered, and
+   * no end seen), which spares the read that would only meet EAGAIN.
+   */
+  recv(input: Uint8Array | null, length: number, plain: Uint8Array, offset: number, room: number, shortReadDrains = false): number {
+    state[C.S_SHORT_READ_DRAINS] = shortReadDrains ? 1 : 0;
     const n = native.recv(this.#live(), input, 0, length, plain, offset, room);
     this.#settle();
     return n;

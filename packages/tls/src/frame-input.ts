@@ -36,14 +36,17 @@ export class FrameInput<F extends Frame> {
     return this.#reader.buffered;
   }
 
-  /** Feeds `input[0, length)` (null: none; fd mode reads the socket) and decrypts all it can. */
-  decrypt(input: Uint8Array | null, length: number): void {
+  /**
+   * Feeds `input[0, length)` (null: none; fd mode reads the socket) and decrypts all it
+   * can. `shortReadDrains`: see Engine.recv.
+   */
+  decrypt(input: Uint8Array | null, length: number, shortReadDrains = false): void {
     const engine = this.#engine;
     const arena = this.#arena;
     this.started = true;
     for (;;) {
       const bytes = arena.bytes;
-      const got = engine.recv(input, length, bytes, arena.offset, arena.room);
+      const got = engine.recv(input, length, bytes, arena.offset, arena.room, shortReadDrains);
       input = null;
       this.#output.deliver(got);
       if (got > 0) {

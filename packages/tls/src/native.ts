@@ -107,6 +107,7 @@ export interface TlsBinding {
     readonly S_FLAGS: number;
     readonly S_OUT: number;
     readonly S_PENDING: number;
+    readonly S_SHORT_READ_DRAINS: number;
     readonly S_SIZE: number;
     readonly F_HANDSHAKE_DONE: number;
     readonly F_PEER_CLOSED: number;

@@ -250,10 +250,10 @@ export class Secure<F extends Frame = Frame> extends TlsSession implements Strea
 
   /** Reads until the transport would block or ends, decrypting as it goes. */
   #receive(): void {
-    // fd mode: the engine reads the socket itself, until EAGAIN.
+    // fd mode: the engine reads the socket itself, until EAGAIN (or a short read).
     const input = this.#input;
-    if (this.engine.fd >= 0 || !input.started) input.decrypt(null, 0);
     const transport = this.transport;
+    if (this.engine.fd >= 0 || !input.started) input.decrypt(null, 0, transport.shortMeansWouldBlock);
     while (!input.ended && this.engine.fd < 0) {
       const n = transport.read(scratch, 0, scratch.length);
       if (n > 0) {
