@@ -34,18 +34,16 @@ export class Counters<F extends Frame = Frame> {
   retire(connection: Connection<F>): void {
     this.live.delete(connection);
     this.removed++;
-    const t = connection.stream.transport as FdTransport;
-    this.#bytesReceived += t.bytesRead;
-    this.#bytesSent += t.bytesWritten;
+    this.#bytesReceived += bytesRead(connection);
+    this.#bytesSent += bytesWritten(connection);
   }
 
   snapshot(): Stats {
     let bytesReceived = this.#bytesReceived;
     let bytesSent = this.#bytesSent;
     for (const c of this.live) {
-      const t = c.stream.transport as FdTransport;
-      bytesReceived += t.bytesRead;
-      bytesSent += t.bytesWritten;
+      bytesReceived += bytesRead(c);
+      bytesSent += bytesWritten(c);
     }
     return {
       connections: this.live.size,
@@ -57,4 +55,16 @@ export class Counters<F extends Frame = Frame> {
       bytesSent,
     };
   }
+}
+
+// A connection's socket bytes: its transport's counts plus what the stream moved itself
+// (Secure over the fd: OpenSSL reads and writes the socket).
+function bytesRead<F extends Frame>(connection: Connection<F>): number {
+  const stream = connection.stream;
+  return (stream.transport as FdTransport).bytesRead + (stream.socketBytes?.().read ?? 0);
+}
+
+function bytesWritten<F extends Frame>(connection: Connection<F>): number {
+  const stream = connection.stream;
+  return (stream.transport as FdTransport).bytesWritten + (stream.socketBytes?.().written ?? 0);
 }

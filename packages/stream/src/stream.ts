@@ -20,6 +20,12 @@ export interface Stream<F extends Frame = Frame> {
    * not complete to its handshake time limit (epoll-server: `config.handshakeTimeoutMs`).
    */
   readonly handshakeComplete?: boolean;
+  /**
+   * Bytes this stream moved on the socket itself, past its transport (whose own counters
+   * then miss them): `Secure` over a socket fd, where OpenSSL reads and writes the fd.
+   * Servers add them to their byte counters. Cold path.
+   */
+  socketBytes?(): { read: number; written: number };
   nbRecv(): F[];
   nbSend(frame: F): boolean;
   nbSendPayload(payload: Uint8Array): boolean;

@@ -108,6 +108,7 @@ static const napi_property_descriptor functions[] = {
   FN("takePending", sst_take_pending),
   FN("info", sst_info),
   FN("peerCertificate", sst_peer_certificate),
+  FN("socketBytes", sst_socket_bytes),
   FN("takeError", sst_take_error),
   FN("stats", sst_stats),
 };

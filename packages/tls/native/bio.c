@@ -85,17 +85,18 @@ static void queue_consume(uint8_t **buf, size_t *off, size_t *len, size_t *cap, 
   }
 }
 
-static ssize_t send_some(int fd, const uint8_t *p, size_t n) {
+static ssize_t send_some(sst_conn *c, const uint8_t *p, size_t n) {
   ssize_t r;
-  do r = send(fd, p, n, MSG_NOSIGNAL);
+  do r = send(c->fd, p, n, MSG_NOSIGNAL);
   while (r < 0 && errno == EINTR);
+  if (r > 0) c->socket_written += (uint64_t)r;
   return r;
 }
 
 /* fd mode: sends held output until the socket is full. -1 on a socket error. */
 static int flush_fd(sst_conn *c) {
   while (c->pend_len > 0) {
-    ssize_t r = send_some(c->fd, c->pend + c->pend_off, c->pend_len);
+    ssize_t r = send_some(c, c->pend + c->pend_off, c->pend_len);
     if (r < 0) {
       if (errno == EAGAIN) return 0;
       c->sys_errno = errno;
@@ -144,7 +145,7 @@ int sst_flush_out(sst_conn *c) {
   inst->out_len = 0;
   if (!c->hold_output && c->sys_errno == 0 && c->pend_len == 0) {
     while (sent < n) {
-      ssize_t r = send_some(c->fd, inst->out + sent, n - sent);
+      ssize_t r = send_some(c, inst->out + sent, n - sent);
       if (r < 0) {
         if (errno != EAGAIN) c->sys_errno = errno;
         break;
@@ -186,6 +187,7 @@ static int read_fd(BIO *b, sst_conn *c, char *buf, size_t n, size_t *got) {
   while (r < 0 && errno == EINTR);
   if (r > 0) {
     if ((size_t)r < n && c->short_read_drains) c->drained = 1;
+    c->socket_read += (uint64_t)r;
     track_records(c, (const uint8_t *)buf, (size_t)r);
     *got = (size_t)r;
     return 1;

@@ -173,3 +173,21 @@ napi_value sst_peer_certificate(napi_env env, napi_callback_info info) {
     return NULL;
   return obj;
 }
+
+/* socketBytes(conn) -> [read, written]: what fd mode moved on the socket itself (the
+ * transport's own counters never see it); [0, 0] in span mode. */
+napi_value sst_socket_bytes(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], arr, v;
+  sst_instance *inst;
+  if (sst_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  sst_conn *c = sst_conn_arg(env, inst, argv[0]);
+  if (c == NULL) return NULL;
+  if (napi_create_array_with_length(env, 2, &arr) != napi_ok ||
+      napi_create_double(env, (double)c->socket_read, &v) != napi_ok ||
+      napi_set_element(env, arr, 0, v) != napi_ok ||
+      napi_create_double(env, (double)c->socket_written, &v) != napi_ok ||
+      napi_set_element(env, arr, 1, v) != napi_ok)
+    return NULL;
+  return arr;
+}

@@ -103,6 +103,8 @@ typedef struct sst_conn {
   int hold_output;              /* fd mode: JS holds earlier ciphertext (takePending): queue
                                  * ours behind it until JS sends again (send/shutdown) */
   uint64_t bytes_in;            /* ciphertext bytes handed to OpenSSL so far */
+  uint64_t socket_read;         /* fd mode: bytes read(2) from the socket so far */
+  uint64_t socket_written;      /* fd mode: bytes send(2) to the socket so far */
   /* Input: the caller's bytes during recv(), then what OpenSSL left of them. */
   const uint8_t *in;
   size_t in_len;
@@ -195,6 +197,7 @@ int sst_client_hello_cb(SSL *ssl, int *alert, void *arg);
 /* ---- info.c: cold-path facts about a connection ------------------------------------- */
 napi_value sst_info(napi_env env, napi_callback_info info);
 napi_value sst_peer_certificate(napi_env env, napi_callback_info info);
+napi_value sst_socket_bytes(napi_env env, napi_callback_info info);
 
 /* Empties the thread's OpenSSL error queue. The data path does this twice per call, and
  * the queue is nearly always empty: a peek is much cheaper than ERR_clear_error's sweep

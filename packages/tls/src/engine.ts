@@ -28,6 +28,8 @@ export class Engine {
   #id: number;
   #info: NativeInfo | null = null;
   #peer: PeerCertificate | null | undefined;
+  /** fd mode: the socket byte counts, kept when the native connection is freed. */
+  #socketBytes: [number, number] = [0, 0];
 
   constructor(context: TlsContext, servername: string | undefined, allowEof: boolean, fd = -1) {
     let sni: string | null = null;
@@ -126,9 +128,16 @@ export class Engine {
     return peer;
   }
 
+  /** fd mode: [read, written] bytes on the socket so far (cold path: a native call). */
+  get socketBytes(): [number, number] {
+    if (this.#id !== 0 && this.fd >= 0) this.#socketBytes = native.socketBytes(this.#id);
+    return this.#socketBytes;
+  }
+
   /** Frees the native connection (idempotent). */
   free(): void {
     if (this.#id === 0) return;
+    void this.socketBytes;
     if (this.handshakeDone) {
       // Keep what users may still ask after close.
       void this.info;

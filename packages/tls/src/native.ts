@@ -99,6 +99,8 @@ export interface TlsBinding {
   selectContext(connection: number, context: number): void;
   info(connection: number): NativeInfo;
   peerCertificate(connection: number): NativeCertificate | null;
+  /** fd mode: [bytes read, bytes written] on the socket by the connection itself. */
+  socketBytes(connection: number): [number, number];
   /** Live native objects of this thread (leak checks). */
   stats(): { connections: number; contexts: number };
   /** The last failure's details (once), or null. */

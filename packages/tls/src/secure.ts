@@ -86,6 +86,12 @@ export class Secure<F extends Frame = Frame> extends TlsSession implements Strea
     return new Secure(transport, builder, context, { ...options, fd: transport.fd });
   }
 
+  /** fd mode: the TLS bytes read and written on the socket (see Stream#socketBytes). */
+  socketBytes(): { read: number; written: number } {
+    const [read, written] = this.engine.socketBytes;
+    return { read, written };
+  }
+
   /** The framing of this stream. */
   get builder(): FrameBuilder<F> {
     return this.#builder;
