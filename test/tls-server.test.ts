@@ -8,7 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SimpleFrameBuilder } from '@simple-stream/frames';
-import { ConnectionError, FdTransport, begin, type Config, type Handler, type Server } from '@simple-stream/epoll-server';
+import { ConnectionError, FdTransport, begin, connect, type Config, type Handler, type Server } from '@simple-stream/epoll-server';
 import { Secure, TlsContext, TlsContextRef, TlsError } from '@simple-stream/tls';
 import { makeCerts, type Certs } from '../packages/tls/test/certs.js';
 import { SocketFrames, bounded, payload, sameBytes } from '../packages/tls/test/helpers.js';
@@ -167,6 +167,34 @@ describe('peers that misbehave close only their own connection', () => {
     // The client that finished its handshake before is past the limit, and still served.
     await roundTrip(good, [1, 20_000]);
     expect(h.server.connections).toBe(1);
+  });
+
+  it('our client gives up on a server that never answers its ClientHello (HANDSHAKE_TIMEOUT)', async () => {
+    const limit = 200;
+    const accepted: net.Socket[] = [];
+    const mute = net.createServer((socket) => void accepted.push(socket)); // says nothing
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+    const clientCtx = TlsContext.client({ ca: certs.ca.cert, servername: 'localhost' });
+    try {
+      const removed = new Promise<Error | null>((resolve) => {
+        void connect(
+          {
+            onNewConnection: (fd) => new Secure(new FdTransport(fd), builder, clientCtx, { fd }),
+            onDataReceived: () => {},
+            onConnectionRemoved: (_, reason) => resolve(reason),
+          },
+          { port: (mute.address() as net.AddressInfo).port, handshakeTimeoutMs: limit },
+        );
+      });
+      const started = performance.now();
+      const reason = await bounded(removed, 'the client to give up', 5_000);
+      expect(reason).toBeInstanceOf(ConnectionError);
+      expect((reason as ConnectionError).code).toBe('HANDSHAKE_TIMEOUT');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(limit - 20);
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      mute.close();
+    }
   });
 
   it('a peer that resets mid-handshake is removed at once', async () => {

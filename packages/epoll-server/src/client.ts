@@ -1,16 +1,17 @@
 import type { Frame } from '@simple-stream/frames';
-import { limitsOf, type Config } from './config.js';
+import { handshakeTimeoutOf, limitsOf, type Config } from './config.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { Counters } from './counters.js';
 import { ConnectionError, ConnectionErrorCode } from './errors.js';
 import { transportError } from './fd-transport.js';
+import { HandshakeDeadlines } from './handshakes.js';
 import type { Handler } from './handler.js';
 import { Epoll, native } from './native.js';
 import { reactor } from './reactor.js';
 import type { Socket } from './socket.js';
 
 /** Where and how to connect. */
-export interface ConnectOptions extends Pick<Config, 'maxQueued' | 'queuePolicy'> {
+export interface ConnectOptions extends Pick<Config, 'maxQueued' | 'queuePolicy' | 'handshakeTimeoutMs'> {
   /** Numeric IPv4 or IPv6 address; default '127.0.0.1'. */
   addr?: string;
   port: number;
@@ -21,6 +22,8 @@ class Client<F extends Frame> implements ConnectionOwner<F> {
   readonly maxQueued: number;
   readonly queuePolicy: 'close' | 'drop';
   readonly counters = new Counters<F>();
+  /** A server that never completes the handshake (TLS) must not hold the client forever. */
+  readonly handshakes: HandshakeDeadlines<F>;
 
   constructor(
     readonly handler: Handler<F>,
@@ -29,6 +32,7 @@ class Client<F extends Frame> implements ConnectionOwner<F> {
     const limits = limitsOf(options);
     this.maxQueued = limits.maxQueued;
     this.queuePolicy = limits.queuePolicy;
+    this.handshakes = new HandshakeDeadlines(handshakeTimeoutOf(options));
   }
 
   received(count: number): void {
@@ -52,7 +56,9 @@ class Client<F extends Frame> implements ConnectionOwner<F> {
 /**
  * Connects to a server and runs the connection with the same Handler shape and streams
  * as a server's: `onNewConnection(fd)` once connected, then `onOpen`, `onDataReceived`,
- * `onConnectionRemoved`. Resolves with the connection's Socket; rejects with a
+ * `onConnectionRemoved`. A stream with a handshake (`Secure`) is held to
+ * `options.handshakeTimeoutMs` (default 10 s) as on a server: past it the connection is
+ * removed with ConnectionError `HANDSHAKE_TIMEOUT`. Resolves with the connection's Socket; rejects with a
  * TransportError (ECONNREFUSED…) when the connection cannot be made.
  */
 export function connect<F extends Frame = Frame>(handler: Handler<F>, options: ConnectOptions): Promise<Socket<F>> {
@@ -81,6 +87,7 @@ export function connect<F extends Frame = Frame>(handler: Handler<F>, options: C
           }
           client.counters.accepted++;
           client.counters.live.add(connection);
+          client.handshakes.watch(connection);
           resolve(connection.socket);
           try {
             handler.onOpen?.(connection.socket);
