@@ -12,8 +12,10 @@
         "native/io.c",
         "native/mask.c",
         "native/options.c",
-        "native/eventing/epoll.c"
+        "native/eventing/epoll.c",
+        "<!@(node -p \"require('@simple-stream/native-common').sources.join(' ')\")"
       ],
+      "include_dirs": ["<!(node -p \"require('@simple-stream/native-common').include\")"],
       "defines": ["NAPI_VERSION=9", "_GNU_SOURCE"],
       "cflags": ["-std=gnu11", "-fvisibility=hidden", "-Wall", "-Wextra"],
       # node's common.gypi adds -Wno-unused-parameter; we stay clean without it.

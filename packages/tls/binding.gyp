@@ -8,15 +8,16 @@
       "target_name": "tls",
       "sources": [
         "native/addon.c",
-        "native/args.c",
-        "native/table.c",
+        "native/props.c",
         "native/errors.c",
         "native/bio.c",
         "native/context.c",
         "native/conn.c",
         "native/sni.c",
-        "native/info.c"
+        "native/info.c",
+        "<!@(node -p \"require('@simple-stream/native-common').sources.join(' ')\")"
       ],
+      "include_dirs": ["<!(node -p \"require('@simple-stream/native-common').include\")"],
       "defines": ["NAPI_VERSION=9", "_GNU_SOURCE", "OPENSSL_API_COMPAT=30000", "OPENSSL_NO_DEPRECATED"],
       "cflags": ["-std=gnu11", "-fvisibility=hidden", "-Wall", "-Wextra"],
       # node's common.gypi adds -Wno-unused-parameter; we stay clean without it.

@@ -9,11 +9,12 @@
       "sources": [
         "native/addon.c",
         "native/args.c",
-        "native/table.c",
         "native/memory.c",
         "native/inflate.c",
-        "native/deflate.c"
+        "native/deflate.c",
+        "<!@(node -p \"require('@simple-stream/native-common').sources.join(' ')\")"
       ],
+      "include_dirs": ["<!(node -p \"require('@simple-stream/native-common').include\")"],
       "defines": ["NAPI_VERSION=9"],
       "cflags": ["-std=gnu11", "-fvisibility=hidden", "-Wall", "-Wextra"],
       # node's common.gypi adds -Wno-unused-parameter; we stay clean without it.

@@ -87,73 +87,53 @@ static void finalize_instance(napi_env env, void *data, void *hint) {
 
 /* ---- exports ------------------------------------------------------------------------- */
 
-#define FN(js, c) {js, NULL, c, NULL, NULL, NULL, napi_enumerable, NULL}
-
 static const napi_property_descriptor functions[] = {
-  FN("loopCreate", ss_loop_create),
-  FN("loopAdd", ss_loop_add),
-  FN("loopModify", ss_loop_modify),
-  FN("loopRemove", ss_loop_remove),
-  FN("loopRef", ss_loop_ref),
-  FN("loopUnref", ss_loop_unref),
-  FN("loopClose", ss_loop_close),
-  FN("listen", ss_listen),
-  FN("connect", ss_connect),
-  FN("accept", ss_accept),
-  FN("socketpair", ss_socketpair),
-  FN("socketError", ss_socket_error),
-  FN("localAddress", ss_local_address),
-  FN("remoteAddress", ss_remote_address),
-  FN("read", ss_read),
-  FN("write", ss_write),
-  FN("writev", ss_writev),
-  FN("mask", ss_mask),
-  FN("shutdown", ss_shutdown),
-  FN("close", ss_close),
-  FN("release", ss_release),
-  FN("adopt", ss_adopt),
-  FN("setIntOption", ss_set_int_option),
-  FN("getIntOption", ss_get_int_option),
-  FN("setLinger", ss_set_linger),
-  FN("getLinger", ss_get_linger),
-  FN("setTimeoutOption", ss_set_timeout_option),
-  FN("getTimeoutOption", ss_get_timeout_option),
-  FN("setBindToDevice", ss_set_bind_to_device),
-  FN("getBindToDevice", ss_get_bind_to_device),
-  FN("setErrorClass", ss_set_error_class),
+  SSN_FUNCTION("loopCreate", ss_loop_create),
+  SSN_FUNCTION("loopAdd", ss_loop_add),
+  SSN_FUNCTION("loopModify", ss_loop_modify),
+  SSN_FUNCTION("loopRemove", ss_loop_remove),
+  SSN_FUNCTION("loopRef", ss_loop_ref),
+  SSN_FUNCTION("loopUnref", ss_loop_unref),
+  SSN_FUNCTION("loopClose", ss_loop_close),
+  SSN_FUNCTION("listen", ss_listen),
+  SSN_FUNCTION("connect", ss_connect),
+  SSN_FUNCTION("accept", ss_accept),
+  SSN_FUNCTION("socketpair", ss_socketpair),
+  SSN_FUNCTION("socketError", ss_socket_error),
+  SSN_FUNCTION("localAddress", ss_local_address),
+  SSN_FUNCTION("remoteAddress", ss_remote_address),
+  SSN_FUNCTION("read", ss_read),
+  SSN_FUNCTION("write", ss_write),
+  SSN_FUNCTION("writev", ss_writev),
+  SSN_FUNCTION("mask", ss_mask),
+  SSN_FUNCTION("shutdown", ss_shutdown),
+  SSN_FUNCTION("close", ss_close),
+  SSN_FUNCTION("release", ss_release),
+  SSN_FUNCTION("adopt", ss_adopt),
+  SSN_FUNCTION("setIntOption", ss_set_int_option),
+  SSN_FUNCTION("getIntOption", ss_get_int_option),
+  SSN_FUNCTION("setLinger", ss_set_linger),
+  SSN_FUNCTION("getLinger", ss_get_linger),
+  SSN_FUNCTION("setTimeoutOption", ss_set_timeout_option),
+  SSN_FUNCTION("getTimeoutOption", ss_get_timeout_option),
+  SSN_FUNCTION("setBindToDevice", ss_set_bind_to_device),
+  SSN_FUNCTION("getBindToDevice", ss_get_bind_to_device),
+  SSN_FUNCTION("setErrorClass", ss_set_error_class),
 };
 
-#define NFUNCTIONS (sizeof functions / sizeof functions[0])
-
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-  ss_instance *inst = calloc(1, sizeof *inst);
-  napi_property_descriptor props[NFUNCTIONS + 1];
+  ss_instance *inst = ssn_instance_new(env, sizeof *inst, finalize_instance, "epoll-server");
   napi_value constants;
-  if (inst == NULL) {
-    napi_throw_error(env, NULL, "epoll-server: out of memory");
-    return NULL;
-  }
+  if (inst == NULL) return NULL;
+  /* From here the finalizer owns inst. */
   inst->env = env;
   inst->reserve_fd = -1;
   inst->next_loop_id = 1;
-  if (napi_set_instance_data(env, inst, finalize_instance, NULL) != napi_ok) {
-    free(inst);
-    return NULL;
-  }
-  /* From here the finalizer owns inst. Without the hook we would leak fds per worker. */
+  /* Without the hook we would leak fds per worker. */
   if (napi_add_async_cleanup_hook(env, on_teardown, inst, NULL) != napi_ok) return NULL;
-
-  /* Each function gets inst as its data pointer: no napi_get_instance_data per call. */
-  for (size_t i = 0; i < NFUNCTIONS; i++) {
-    props[i] = functions[i];
-    props[i].data = inst;
-  }
   if (napi_create_object(env, &constants) != napi_ok ||
-      ss_epoll_constants(env, constants) != 0 || ss_options_constants(env, constants) != 0 ||
-      napi_object_freeze(env, constants) != napi_ok)
+      ss_epoll_constants(env, constants) != 0 || ss_options_constants(env, constants) != 0)
     return NULL;
-  props[NFUNCTIONS] = (napi_property_descriptor){
-      "constants", NULL, NULL, NULL, NULL, constants, napi_enumerable, NULL};
-  if (napi_define_properties(env, exports, NFUNCTIONS + 1, props) != napi_ok) return NULL;
-  return exports;
+  return ssn_exports(env, exports, functions, sizeof functions / sizeof functions[0], inst,
+                     constants);
 }

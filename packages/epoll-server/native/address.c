@@ -109,12 +109,11 @@ static napi_value address_of(napi_env env, napi_callback_info info, name_fn fn,
                              const char *syscall) {
   size_t argc = 1;
   napi_value argv[1];
-  ss_instance *inst;
   int32_t fd;
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
   memset(&ss, 0, sizeof ss);
   if (fn(fd, (struct sockaddr *)&ss, &len) != 0) return ss_throw_errno(env, errno, syscall);
   return format_address(env, &ss, len);

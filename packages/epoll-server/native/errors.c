@@ -61,7 +61,7 @@ napi_value ss_set_error_class(napi_env env, napi_callback_info info) {
   ss_instance *inst;
   napi_valuetype t;
   napi_ref ref;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   if (napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "errorClass must be a constructor");
     return NULL;
@@ -69,5 +69,5 @@ napi_value ss_set_error_class(napi_env env, napi_callback_info info) {
   if (napi_create_reference(env, argv[0], 1, &ref) != napi_ok) return NULL;
   if (inst->error_class != NULL) napi_delete_reference(env, inst->error_class);
   inst->error_class = ref;
-  return ss_undefined(env);
+  return ssn_undefined(env);
 }

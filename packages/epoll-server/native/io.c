@@ -23,22 +23,21 @@
 napi_value ss_read(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
-  ss_instance *inst;
   int32_t fd;
   uint8_t *data;
   size_t len, off, count;
   ssize_t r;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
-  if (ss_arg_bytes(env, argv[1], "buffer", &data, &len) != 0) return NULL;
-  if (ss_arg_window(env, argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL, len, &off,
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
+  if (ssn_arg_bytes(env, argv[1], "buffer", &data, &len) != 0) return NULL;
+  if (ssn_arg_window_opt(env, argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL, len, &off,
                     &count) != 0)
     return NULL;
   if (count > SS_MAX_IO) count = SS_MAX_IO;
   /* read(2), not recv(2): works for any fd (pipes too) at the same cost. */
   do r = read(fd, data + off, count);
   while (r < 0 && errno == EINTR);
-  return ss_int(env, r >= 0 ? (int32_t)r : -errno);
+  return ssn_int(env, r >= 0 ? (int32_t)r : -errno);
 }
 
 /* send with MSG_NOSIGNAL: EPIPE instead of SIGPIPE even if the embedder did not ignore it.
@@ -58,19 +57,18 @@ static ssize_t send_all_kinds(int fd, const void *p, size_t n) {
 napi_value ss_write(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
-  ss_instance *inst;
   int32_t fd;
   uint8_t *data;
   size_t len, off, count;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
-  if (ss_arg_bytes(env, argv[1], "buffer", &data, &len) != 0) return NULL;
-  if (ss_arg_window(env, argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL, len, &off,
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
+  if (ssn_arg_bytes(env, argv[1], "buffer", &data, &len) != 0) return NULL;
+  if (ssn_arg_window_opt(env, argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL, len, &off,
                     &count) != 0)
     return NULL;
   if (count > SS_MAX_IO) count = SS_MAX_IO;
   ssize_t r = send_all_kinds(fd, data + off, count);
-  return ss_int(env, r >= 0 ? (int32_t)r : -errno);
+  return ssn_int(env, r >= 0 ? (int32_t)r : -errno);
 }
 
 /*
@@ -80,15 +78,14 @@ napi_value ss_write(napi_env env, napi_callback_info info) {
 napi_value ss_writev(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
-  ss_instance *inst;
   int32_t fd;
   uint32_t count;
   bool is_array = false;
   struct iovec iov[IOV_MAX];
   size_t total = 0;
   ssize_t r;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
   if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "chunks must be an array");
     return NULL;
@@ -100,7 +97,7 @@ napi_value ss_writev(napi_env env, napi_callback_info info) {
     uint8_t *data;
     size_t len;
     if (napi_get_element(env, argv[1], i, &chunk) != napi_ok) return NULL;
-    if (ss_arg_bytes(env, chunk, "chunks[i]", &data, &len) != 0) return NULL;
+    if (ssn_arg_bytes(env, chunk, "chunks[i]", &data, &len) != 0) return NULL;
     /* Stay under the kernel's total so a huge batch is a short write, not EINVAL. */
     if (len > SS_MAX_IO - total) len = SS_MAX_IO - total;
     iov[i].iov_base = data;
@@ -114,5 +111,5 @@ napi_value ss_writev(napi_env env, napi_callback_info info) {
     do r = writev(fd, iov, (int)count);
     while (r < 0 && errno == EINTR);
   }
-  return ss_int(env, r >= 0 ? (int32_t)r : -errno);
+  return ssn_int(env, r >= 0 ? (int32_t)r : -errno);
 }

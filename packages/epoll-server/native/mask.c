@@ -13,15 +13,14 @@
 napi_value ss_mask(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
-  ss_instance *inst;
   uint8_t *data;
   size_t len;
   uint32_t start, end, key;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_bytes(env, argv[0], "buffer", &data, &len) != 0) return NULL;
-  if (ss_arg_u32(env, argv[1], "start", &start) != 0) return NULL;
-  if (ss_arg_u32(env, argv[2], "end", &end) != 0) return NULL;
-  if (ss_arg_u32(env, argv[3], "key", &key) != 0) return NULL;
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_bytes(env, argv[0], "buffer", &data, &len) != 0) return NULL;
+  if (ssn_arg_u32(env, argv[1], "start", &start) != 0) return NULL;
+  if (ssn_arg_u32(env, argv[2], "end", &end) != 0) return NULL;
+  if (ssn_arg_u32(env, argv[3], "key", &key) != 0) return NULL;
   if (start > end || end > len) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "mask: start and end must satisfy start <= end <= length");
     return NULL;
@@ -40,5 +39,5 @@ napi_value ss_mask(napi_env env, napi_callback_info info) {
     memcpy(p + i, &v, sizeof v);
   }
   for (; i < n; i++) p[i] ^= k[i & 3];
-  return ss_undefined(env);
+  return ssn_undefined(env);
 }

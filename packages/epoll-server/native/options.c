@@ -20,69 +20,69 @@
 napi_value ss_set_int_option(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
-  ss_instance *inst;
   int32_t fd, level, name, value;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0 || ss_arg_i32(env, argv[1], "level", &level) != 0 ||
-      ss_arg_i32(env, argv[2], "name", &name) != 0 || ss_arg_i32(env, argv[3], "value", &value) != 0)
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0 ||
+      ssn_arg_i32(env, argv[1], "level", &level) != 0 ||
+      ssn_arg_i32(env, argv[2], "name", &name) != 0 ||
+      ssn_arg_i32(env, argv[3], "value", &value) != 0)
     return NULL;
   if (setsockopt(fd, level, name, &value, sizeof value) != 0)
     return ss_throw_errno(env, errno, "setsockopt");
-  return ss_undefined(env);
+  return ssn_undefined(env);
 }
 
 /* getIntOption(fd, level, name) -> int32 */
 napi_value ss_get_int_option(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
-  ss_instance *inst;
   int32_t fd, level, name;
   int value = 0;
   socklen_t len = sizeof value;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0 || ss_arg_i32(env, argv[1], "level", &level) != 0 ||
-      ss_arg_i32(env, argv[2], "name", &name) != 0)
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0 ||
+      ssn_arg_i32(env, argv[1], "level", &level) != 0 ||
+      ssn_arg_i32(env, argv[2], "name", &name) != 0)
     return NULL;
   if (getsockopt(fd, level, name, &value, &len) != 0)
     return ss_throw_errno(env, errno, "getsockopt");
-  return ss_int(env, value);
+  return ssn_int(env, value);
 }
 
 /* setLinger(fd, enabled, seconds) */
 napi_value ss_set_linger(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
-  ss_instance *inst;
   int32_t fd, seconds;
   int on;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0 || ss_arg_bool(env, argv[1], "enabled", &on) != 0 ||
-      ss_arg_i32(env, argv[2], "seconds", &seconds) != 0)
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0 ||
+      ssn_arg_bool(env, argv[1], "enabled", &on) != 0 ||
+      ssn_arg_i32(env, argv[2], "seconds", &seconds) != 0)
     return NULL;
   struct linger l = {.l_onoff = on, .l_linger = seconds};
   if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l) != 0)
     return ss_throw_errno(env, errno, "setsockopt");
-  return ss_undefined(env);
+  return ssn_undefined(env);
 }
 
 /* getLinger(fd) -> seconds when lingering is on, -1 when it is off */
 napi_value ss_get_linger(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  ss_instance *inst;
   int32_t fd;
   struct linger l;
   socklen_t len = sizeof l;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
   memset(&l, 0, sizeof l);
   if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) != 0)
     return ss_throw_errno(env, errno, "getsockopt");
-  return ss_int(env, l.l_onoff ? l.l_linger : -1);
+  return ssn_int(env, l.l_onoff ? l.l_linger : -1);
 }
 
 static int timeout_name(napi_env env, napi_value v, int32_t *name) {
-  if (ss_arg_i32(env, v, "name", name) != 0) return -1;
+  if (ssn_arg_i32(env, v, "name", name) != 0) return -1;
   if (*name != SO_RCVTIMEO && *name != SO_SNDTIMEO) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "name must be SO_RCVTIMEO or SO_SNDTIMEO");
     return -1;
@@ -94,11 +94,10 @@ static int timeout_name(napi_env env, napi_value v, int32_t *name) {
 napi_value ss_set_timeout_option(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
-  ss_instance *inst;
   int32_t fd, name;
   int64_t ms;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0 || timeout_name(env, argv[1], &name) != 0)
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0 || timeout_name(env, argv[1], &name) != 0)
     return NULL;
   if (napi_get_value_int64(env, argv[2], &ms) != napi_ok || ms < 0) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "ms must be a number >= 0");
@@ -107,7 +106,7 @@ napi_value ss_set_timeout_option(napi_env env, napi_callback_info info) {
   struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
   if (setsockopt(fd, SOL_SOCKET, name, &tv, sizeof tv) != 0)
     return ss_throw_errno(env, errno, "setsockopt");
-  return ss_undefined(env);
+  return ssn_undefined(env);
 }
 
 /* getTimeoutOption(fd, SO_RCVTIMEO | SO_SNDTIMEO) -> ms (kernel keeps jiffies: whole
@@ -115,13 +114,12 @@ napi_value ss_set_timeout_option(napi_env env, napi_callback_info info) {
 napi_value ss_get_timeout_option(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
-  ss_instance *inst;
   int32_t fd, name;
   struct timeval tv;
   socklen_t len = sizeof tv;
   napi_value r;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0 || timeout_name(env, argv[1], &name) != 0)
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0 || timeout_name(env, argv[1], &name) != 0)
     return NULL;
   memset(&tv, 0, sizeof tv);
   if (getsockopt(fd, SOL_SOCKET, name, &tv, &len) != 0)
@@ -135,29 +133,27 @@ napi_value ss_get_timeout_option(napi_env env, napi_callback_info info) {
 napi_value ss_set_bind_to_device(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
-  ss_instance *inst;
   int32_t fd;
   char name[IF_NAMESIZE];
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0 ||
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0 ||
       ss_arg_string(env, argv[1], "interface", name, sizeof name) != 0)
     return NULL;
   if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, (socklen_t)strlen(name)) != 0)
     return ss_throw_errno(env, errno, "setsockopt");
-  return ss_undefined(env);
+  return ssn_undefined(env);
 }
 
 /* getBindToDevice(fd) -> interface name, '' when unbound */
 napi_value ss_get_bind_to_device(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  ss_instance *inst;
   int32_t fd;
   char name[IF_NAMESIZE + 1];
   socklen_t len = IF_NAMESIZE;
   napi_value r;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
   memset(name, 0, sizeof name);
   if (getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, &len) != 0)
     return ss_throw_errno(env, errno, "getsockopt");
@@ -166,7 +162,7 @@ napi_value ss_get_bind_to_device(napi_env env, napi_callback_info info) {
 }
 
 int ss_options_constants(napi_env env, napi_value obj) {
-  static const struct { const char *name; int value; } table[] = {
+  static const ssn_constant table[] = {
     {"SOL_SOCKET", SOL_SOCKET},     {"IPPROTO_TCP", IPPROTO_TCP},
     {"SO_KEEPALIVE", SO_KEEPALIVE}, {"SO_RCVBUF", SO_RCVBUF},
     {"SO_SNDBUF", SO_SNDBUF},       {"SO_RCVLOWAT", SO_RCVLOWAT},
@@ -178,8 +174,5 @@ int ss_options_constants(napi_env env, napi_value obj) {
     {"TCP_KEEPCNT", TCP_KEEPCNT},   {"SHUT_RD", SHUT_RD},
     {"SHUT_WR", SHUT_WR},           {"SHUT_RDWR", SHUT_RDWR},
   };
-  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-    if (napi_set_named_property(env, obj, table[i].name, ss_int(env, table[i].value)) != napi_ok)
-      return -1;
-  return 0;
+  return ssn_constants(env, obj, table, sizeof table / sizeof table[0]);
 }

@@ -26,8 +26,8 @@ static int get_bool_prop(napi_env env, napi_value obj, const char *key, int dflt
   napi_value v;
   *out = dflt;
   if (obj == NULL || napi_get_named_property(env, obj, key, &v) != napi_ok) return -1;
-  if (ss_is_undefined(env, v)) return 0;
-  return ss_arg_bool(env, v, key, out);
+  if (ssn_is_undefined(env, v)) return 0;
+  return ssn_arg_bool(env, v, key, out);
 }
 
 static int set_int(int fd, int level, int name, int value) {
@@ -44,11 +44,11 @@ napi_value ss_listen(napi_env env, napi_callback_info info) {
   unsigned len;
   int32_t backlog = SS_DEFAULT_BACKLOG;
   int reuse_addr = 1, reuse_port = 0, v6only = 0;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   if (ss_parse_address(env, argv[0], argv[1], &ss, &len) != 0) return NULL;
-  if (!ss_is_undefined(env, argv[2]) && ss_arg_i32(env, argv[2], "backlog", &backlog) != 0)
+  if (!ssn_is_undefined(env, argv[2]) && ssn_arg_i32(env, argv[2], "backlog", &backlog) != 0)
     return NULL;
-  if (!ss_is_undefined(env, argv[3])) {
+  if (!ssn_is_undefined(env, argv[3])) {
     napi_valuetype t;
     if (napi_typeof(env, argv[3], &t) != napi_ok || t != napi_object) {
       napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "options must be an object");
@@ -75,7 +75,7 @@ napi_value ss_listen(napi_env env, napi_callback_info info) {
   ss_fd_track(inst, fd);
   /* A listener is what can hit EMFILE: keep a spare fd from now on (see accept). */
   ss_reserve_fd(inst);
-  return ss_int(env, fd);
+  return ssn_int(env, fd);
 }
 
 /* connect(host, port) -> fd; the connection usually completes later (EPOLLOUT, then
@@ -86,7 +86,7 @@ napi_value ss_connect(napi_env env, napi_callback_info info) {
   ss_instance *inst;
   struct sockaddr_storage ss;
   unsigned len;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   if (ss_parse_address(env, argv[0], argv[1], &ss, &len) != 0) return NULL;
   int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return ss_throw_errno(env, errno, "socket");
@@ -98,7 +98,7 @@ napi_value ss_connect(napi_env env, napi_callback_info info) {
     return ss_throw_errno(env, err, "connect");
   }
   ss_fd_track(inst, fd);
-  return ss_int(env, fd);
+  return ssn_int(env, fd);
 }
 
 /* Errors accept(2) reports for a connection that died in the queue: skip to the next. */
@@ -144,8 +144,8 @@ napi_value ss_accept(napi_env env, napi_callback_info info) {
   int32_t lfd, *out;
   size_t cap, n = 0;
   int reason = -EAGAIN, skips = 0;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &lfd) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &lfd) != 0) return NULL;
   if (ss_arg_i32_array(env, argv[1], "out", &out, &cap) != 0) return NULL;
   if (cap == 0) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "out must not be empty");
@@ -166,7 +166,7 @@ napi_value ss_accept(napi_env env, napi_callback_info info) {
     break;
   }
   if (n < cap) out[n] = reason;
-  return ss_int(env, n > 0 ? (int32_t)n : reason);
+  return ssn_int(env, n > 0 ? (int32_t)n : reason);
 }
 
 /* socketpair() -> [fd, fd]: AF_UNIX stream sockets, non-blocking (tests, fd transports). */
@@ -175,14 +175,14 @@ napi_value ss_socketpair(napi_env env, napi_callback_info info) {
   ss_instance *inst;
   int sv[2];
   napi_value arr;
-  if (ss_args(env, info, &argc, NULL, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, NULL)) == NULL) return NULL;
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0)
     return ss_throw_errno(env, errno, "socketpair");
   ss_fd_track(inst, sv[0]);
   ss_fd_track(inst, sv[1]);
   if (napi_create_array_with_length(env, 2, &arr) != napi_ok) return NULL;
-  napi_set_element(env, arr, 0, ss_int(env, sv[0]));
-  napi_set_element(env, arr, 1, ss_int(env, sv[1]));
+  napi_set_element(env, arr, 0, ssn_int(env, sv[0]));
+  napi_set_element(env, arr, 1, ssn_int(env, sv[1]));
   return arr;
 }
 
@@ -191,27 +191,25 @@ napi_value ss_socketpair(napi_env env, napi_callback_info info) {
 napi_value ss_socket_error(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  ss_instance *inst;
   int32_t fd;
   int err = 0;
   socklen_t len = sizeof err;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
     return ss_throw_errno(env, errno, "getsockopt");
-  return ss_int(env, -err);
+  return ssn_int(env, -err);
 }
 
 /* shutdown(fd, how) -> 0 or -errno (ENOTCONN after a peer reset is routine). */
 napi_value ss_shutdown(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
-  ss_instance *inst;
   int32_t fd, how;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0 || ss_arg_i32(env, argv[1], "how", &how) != 0)
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0 || ssn_arg_i32(env, argv[1], "how", &how) != 0)
     return NULL;
-  return ss_int(env, shutdown(fd, how) == 0 ? 0 : -errno);
+  return ssn_int(env, shutdown(fd, how) == 0 ? 0 : -errno);
 }
 
 /* close(fd): throws (EBADF is a double close: with threads, possibly someone else's fd). */
@@ -220,12 +218,12 @@ napi_value ss_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   ss_instance *inst;
   int32_t fd;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
   /* Linux frees the fd even when close reports EINTR/EIO: untrack first regardless. */
   ss_fd_untrack(inst, fd);
   if (close(fd) != 0 && errno != EINTR) return ss_throw_errno(env, errno, "close");
-  return ss_undefined(env);
+  return ssn_undefined(env);
 }
 
 /* release(fd) / adopt(fd): hand an fd's ownership out of / into this instance, i.e. stop
@@ -235,12 +233,12 @@ static napi_value set_owned(napi_env env, napi_callback_info info, int owned) {
   napi_value argv[1];
   ss_instance *inst;
   int32_t fd;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (ss_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
   if (owned && fcntl(fd, F_GETFD) < 0) return ss_throw_errno(env, errno, "fcntl");
   if (owned) ss_fd_track(inst, fd);
   else ss_fd_untrack(inst, fd);
-  return ss_undefined(env);
+  return ssn_undefined(env);
 }
 
 napi_value ss_release(napi_env env, napi_callback_info info) {

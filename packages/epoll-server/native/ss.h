@@ -21,6 +21,7 @@
 #define SS_H
 
 #include <node_api.h>
+#include <ssn.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,27 +47,13 @@ void ss_fd_untrack(ss_instance *inst, int fd);
 /* Called by the loop code when a uv_close completes (may finish env teardown). */
 void ss_instance_close_done(ss_instance *inst);
 
-/* ---- args.c: argument decoding. 0 on success; -1 with a JS exception pending. -------- */
-/* Fetches up to *argc arguments and the instance; missing ones read as undefined. */
-int ss_args(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv,
-            ss_instance **inst);
-int ss_arg_i32(napi_env env, napi_value v, const char *name, int32_t *out);
-int ss_arg_u32(napi_env env, napi_value v, const char *name, uint32_t *out);
-int ss_arg_bool(napi_env env, napi_value v, const char *name, int *out);
-/* A Uint8Array (Buffer included): its data pointer and byte length. */
-int ss_arg_bytes(napi_env env, napi_value v, const char *name, uint8_t **data, size_t *len);
-/* Optional (offset, length) window into a buffer of len bytes; NULL (argument not passed)
- * or undefined means the default: offset 0, length up to the end. */
-int ss_arg_window(napi_env env, napi_value voff, napi_value vlen, size_t len, size_t *off,
-                  size_t *count);
+/* ---- args.c: this addon's own decoders (the common ones are ssn_* in ssn.h). 0 on
+ * success; -1 with a JS exception pending. ------------------------------------------- */
 /* An Int32Array or Uint32Array, as int32 elements. */
 int ss_arg_i32_array(napi_env env, napi_value v, const char *name, int32_t **data,
                      size_t *len);
 /* A string copied into buf (NUL-terminated); TypeError if absent, RangeError if too long. */
 int ss_arg_string(napi_env env, napi_value v, const char *name, char *buf, size_t cap);
-int ss_is_undefined(napi_env env, napi_value v);
-napi_value ss_int(napi_env env, int32_t v);
-napi_value ss_undefined(napi_env env);
 
 /* ---- errors.c: errno -> JS SystemError ------------------------------------------------ */
 /* Throws SystemError(err, syscall); returns NULL so callbacks can `return ss_throw_errno`. */

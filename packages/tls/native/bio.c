@@ -114,8 +114,8 @@ void sst_drain_pending(sst_conn *c) {
     return;
   }
   sst_instance *inst = c->inst;
-  size_t k = min_size(c->pend_len, inst->out_cap - inst->out_len);
-  memcpy(inst->out + inst->out_len, c->pend + c->pend_off, k);
+  size_t k = min_size(c->pend_len, inst->arrays.out_cap - inst->out_len);
+  memcpy(inst->arrays.out + inst->out_len, c->pend + c->pend_off, k);
   inst->out_len += k;
   queue_consume(&c->pend, &c->pend_off, &c->pend_len, &c->pend_cap, k);
 }
@@ -123,8 +123,8 @@ void sst_drain_pending(sst_conn *c) {
 int sst_emit(sst_conn *c, const uint8_t *p, size_t n) {
   sst_instance *inst = c->inst;
   if (c->pend_len == 0) {
-    size_t k = min_size(n, inst->out_cap - inst->out_len);
-    memcpy(inst->out + inst->out_len, p, k);
+    size_t k = min_size(n, inst->arrays.out_cap - inst->out_len);
+    memcpy(inst->arrays.out + inst->out_len, p, k);
     inst->out_len += k;
     p += k;
     n -= k;
@@ -145,7 +145,7 @@ int sst_flush_out(sst_conn *c) {
   inst->out_len = 0;
   if (!c->hold_output && c->sys_errno == 0 && c->pend_len == 0) {
     while (sent < n) {
-      ssize_t r = send_some(c, inst->out + sent, n - sent);
+      ssize_t r = send_some(c, inst->arrays.out + sent, n - sent);
       if (r < 0) {
         if (errno != EAGAIN) c->sys_errno = errno;
         break;
@@ -158,7 +158,7 @@ int sst_flush_out(sst_conn *c) {
   size_t rest = n - sent, cap = rest + c->pend_len;
   uint8_t *next = malloc(cap < 4096 ? 4096 : cap);
   if (next == NULL) return -1;
-  memcpy(next, inst->out + sent, rest);
+  memcpy(next, inst->arrays.out + sent, rest);
   if (c->pend_len > 0) memcpy(next + rest, c->pend + c->pend_off, c->pend_len);
   free(c->pend);
   c->pend = next;

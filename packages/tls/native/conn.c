@@ -17,10 +17,10 @@
 
 sst_conn *sst_conn_arg(napi_env env, sst_instance *inst, napi_value v) {
   uint32_t id;
-  if (sst_arg_u32(env, v, "connection", &id) != 0) return NULL;
-  sst_conn *c = sst_table_get(&inst->conns, id);
+  if (ssn_arg_u32(env, v, "connection", &id) != 0) return NULL;
+  sst_conn *c = ssn_table_get(&inst->conns, id);
   if (c == NULL) napi_throw_range_error(env, "ERR_TLS_BAD_ID", "unknown or freed TLS connection");
-  else if (inst->state == NULL) {
+  else if (inst->arrays.state == NULL) {
     napi_throw_error(env, NULL, "tls: init() was not called");
     return NULL;
   }
@@ -31,7 +31,7 @@ sst_conn *sst_conn_arg(napi_env env, sst_instance *inst, napi_value v) {
 static int opt_string(napi_env env, napi_value v, char **out) {
   size_t n;
   *out = NULL;
-  if (sst_is_nullish(env, v)) return 0;
+  if (ssn_is_nullish(env, v)) return 0;
   if (napi_get_value_string_utf8(env, v, NULL, 0, &n) != napi_ok) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "host names must be strings");
     return -1;
@@ -75,14 +75,14 @@ napi_value sst_conn_create(napi_env env, napi_callback_info info) {
   int32_t fd = -1;
   bool allow_eof = false;
   char *sni = NULL, *host = NULL, *ip = NULL;
-  if (sst_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (sst_arg_u32(env, argv[0], "context", &ctx_id) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
+  if (ssn_arg_u32(env, argv[0], "context", &ctx_id) != 0) return NULL;
   if (napi_get_value_bool(env, argv[4], &allow_eof) != napi_ok ||
       napi_get_value_int32(env, argv[5], &fd) != napi_ok) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "allowEof and fd are required");
     return NULL;
   }
-  SSL_CTX *ctx = sst_table_get(&inst->contexts, ctx_id);
+  SSL_CTX *ctx = ssn_table_get(&inst->contexts, ctx_id);
   if (ctx == NULL) {
     napi_throw_range_error(env, "ERR_TLS_BAD_ID", "unknown or freed TLS context");
     return NULL;
@@ -128,7 +128,7 @@ napi_value sst_conn_create(napi_env env, napi_callback_info info) {
       if (!ok) sst_capture_error(inst, NULL, "bad host name");
     }
     if (ok) {
-      id = sst_table_put(&inst->conns, c);
+      id = ssn_table_put(&inst->conns, c);
       if (id == 0) sst_set_error(inst, "OUT_OF_MEMORY", "out of connection slots");
     }
   }
@@ -136,9 +136,9 @@ napi_value sst_conn_create(napi_env env, napi_callback_info info) {
   ERR_clear_error();
   if (id == 0) {
     if (c != NULL) sst_conn_destroy(c);
-    return sst_int(env, SST_FAILED);
+    return ssn_int(env, SST_FAILED);
   }
-  return sst_int(env, (int32_t)id);
+  return ssn_int(env, (int32_t)id);
 }
 
 /* connFree(id): idempotent for ids freed already. */
@@ -147,11 +147,11 @@ napi_value sst_conn_free(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   sst_instance *inst;
   uint32_t id;
-  if (sst_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (sst_arg_u32(env, argv[0], "connection", &id) != 0) return NULL;
-  sst_conn *c = sst_table_take(&inst->conns, id);
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
+  if (ssn_arg_u32(env, argv[0], "connection", &id) != 0) return NULL;
+  sst_conn *c = ssn_table_take(&inst->conns, id);
   if (c != NULL) sst_conn_destroy(c);
-  return sst_undefined(env);
+  return ssn_undefined(env);
 }
 
 /* ---- the data path ------------------------------------------------------------------- */
@@ -208,12 +208,12 @@ static napi_value report(napi_env env, sst_conn *c, int32_t flags, int32_t resul
   if (SSL_is_init_finished(c->ssl)) flags |= SST_F_HANDSHAKE_DONE;
   if (shut & SSL_SENT_SHUTDOWN) flags |= SST_F_SENT_SHUTDOWN;
   if ((shut & SSL_RECEIVED_SHUTDOWN) || c->clean_end) flags |= SST_F_PEER_CLOSED;
-  inst->state[SST_S_FLAGS] = flags;
-  inst->state[SST_S_OUT] = (int32_t)inst->out_len;
-  inst->state[SST_S_PENDING] = (int32_t)(c->pend_len > INT32_MAX ? INT32_MAX : c->pend_len);
+  inst->arrays.state[SST_S_FLAGS] = flags;
+  inst->arrays.state[SST_S_OUT] = (int32_t)inst->out_len;
+  inst->arrays.state[SST_S_PENDING] = (int32_t)(c->pend_len > INT32_MAX ? INT32_MAX : c->pend_len);
   /* Leave the thread's error queue empty for Node's own crypto (failures were captured). */
   sst_clear_errors();
-  return sst_int(env, result);
+  return ssn_int(env, result);
 }
 
 static int handshake(sst_conn *c, int32_t *flags) {
@@ -249,22 +249,22 @@ napi_value sst_recv(napi_env env, napi_callback_info info) {
   int32_t flags = 0;
   size_t got = 0;
   int failed;
-  if (sst_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   sst_conn *c = sst_conn_arg(env, inst, argv[0]);
   if (c == NULL) return NULL;
-  if (!sst_is_nullish(env, argv[1]) &&
-      (sst_arg_bytes(env, argv[1], "input", &in, &len) != 0 ||
-       sst_arg_window(env, argv[2], argv[3], len, &ioff, &icount) != 0))
+  if (!ssn_is_nullish(env, argv[1]) &&
+      (ssn_arg_bytes(env, argv[1], "input", &in, &len) != 0 ||
+       ssn_arg_window(env, argv[2], argv[3], len, &ioff, &icount) != 0))
     return NULL;
-  if (sst_arg_bytes(env, argv[4], "plain", &plain, &len) != 0 ||
-      sst_arg_window(env, argv[5], argv[6], len, &poff, &pcount) != 0)
+  if (ssn_arg_bytes(env, argv[4], "plain", &plain, &len) != 0 ||
+      ssn_arg_window(env, argv[5], argv[6], len, &poff, &pcount) != 0)
     return NULL;
   if (c->clean_end) return finish(env, c, SST_F_PEER_CLOSED, 0);
   failed = begin(c);
   /* Edge-triggered: data arriving after a short read raises a new event, so no read(2)
    * is needed to see EAGAIN. Unless the peer's FIN may be in: then read on to see the 0. */
   c->drained = 0;
-  c->short_read_drains = inst->state[SST_S_SHORT_READ_DRAINS] == 1;
+  c->short_read_drains = inst->arrays.state[SST_S_SHORT_READ_DRAINS] == 1;
   if (!failed) {
     c->in = in != NULL ? in + ioff : NULL;
     c->in_len = icount;
@@ -300,11 +300,11 @@ napi_value sst_send(napi_env env, napi_callback_info info) {
   uint8_t *plain;
   int32_t flags = 0;
   int failed;
-  if (sst_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   sst_conn *c = sst_conn_arg(env, inst, argv[0]);
   if (c == NULL) return NULL;
-  if (sst_arg_bytes(env, argv[1], "plain", &plain, &len) != 0 ||
-      sst_arg_window(env, argv[2], argv[3], len, &off, &count) != 0)
+  if (ssn_arg_bytes(env, argv[1], "plain", &plain, &len) != 0 ||
+      ssn_arg_window(env, argv[2], argv[3], len, &off, &count) != 0)
     return NULL;
   c->hold_output = 0; /* JS sends only once its own queue is empty */
   failed = begin(c) || handshake(c, &flags);
@@ -313,7 +313,7 @@ napi_value sst_send(napi_env env, napi_callback_info info) {
       size_t chunk = count - done, n;
       if (chunk > SST_RECORD_PLAIN) chunk = SST_RECORD_PLAIN;
       /* Only whole records that fit: a record cut across calls would need `pend`. */
-      size_t room = inst->out_cap - inst->out_len;
+      size_t room = inst->arrays.out_cap - inst->out_len;
       if (room < chunk + SST_RECORD_OVERHEAD) {
         if (room < 2 * SST_RECORD_OVERHEAD) break;
         chunk = room - SST_RECORD_OVERHEAD;
@@ -336,7 +336,7 @@ napi_value sst_shutdown(napi_env env, napi_callback_info info) {
   sst_instance *inst;
   int32_t flags = 0;
   int failed;
-  if (sst_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   sst_conn *c = sst_conn_arg(env, inst, argv[0]);
   if (c == NULL) return NULL;
   c->hold_output = 0; /* as in send */
@@ -365,11 +365,11 @@ napi_value sst_eof(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   sst_instance *inst;
-  if (sst_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   sst_conn *c = sst_conn_arg(env, inst, argv[0]);
   if (c == NULL) return NULL;
   sst_note_eof(c);
-  return sst_undefined(env);
+  return ssn_undefined(env);
 }
 
 /*
@@ -380,7 +380,7 @@ napi_value sst_take_pending(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   sst_instance *inst;
-  if (sst_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   sst_conn *c = sst_conn_arg(env, inst, argv[0]);
   if (c == NULL) return NULL;
   inst->out_len = 0;

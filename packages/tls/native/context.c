@@ -222,7 +222,7 @@ napi_value sst_context_create(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   sst_instance *inst;
   options o;
-  if (sst_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   if (read_options(env, argv[0], &o) != 0) {
     options_free(&o);
     return NULL;
@@ -237,7 +237,7 @@ napi_value sst_context_create(napi_env env, napi_callback_info info) {
   } else {
     d->server = o.server; /* d belongs to ctx from here */
     if (configure(inst, ctx, d, &o) == 0) {
-      id = sst_table_put(&inst->contexts, ctx);
+      id = ssn_table_put(&inst->contexts, ctx);
       if (id == 0) sst_set_error(inst, "OUT_OF_MEMORY", "out of context slots");
     }
   }
@@ -245,9 +245,9 @@ napi_value sst_context_create(napi_env env, napi_callback_info info) {
   ERR_clear_error();
   if (id == 0) {
     SSL_CTX_free(ctx);
-    return sst_int(env, SST_FAILED);
+    return ssn_int(env, SST_FAILED);
   }
-  return sst_int(env, (int32_t)id);
+  return ssn_int(env, (int32_t)id);
 }
 
 /* contextFree(id): drops our reference; connections using it keep theirs. */
@@ -256,9 +256,9 @@ napi_value sst_context_free(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   sst_instance *inst;
   uint32_t id;
-  if (sst_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (sst_arg_u32(env, argv[0], "context", &id) != 0) return NULL;
-  SSL_CTX *ctx = sst_table_take(&inst->contexts, id);
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
+  if (ssn_arg_u32(env, argv[0], "context", &id) != 0) return NULL;
+  SSL_CTX *ctx = ssn_table_take(&inst->contexts, id);
   if (ctx != NULL) SSL_CTX_free(ctx);
-  return sst_undefined(env);
+  return ssn_undefined(env);
 }

@@ -84,7 +84,7 @@ void sst_capture_error(sst_instance *inst, const SSL *ssl, const char *fallback)
 }
 
 static int set_str(napi_env env, napi_value obj, const char *key, const char *value) {
-  return napi_set_named_property(env, obj, key, sst_string(env, value)) == napi_ok ? 0 : -1;
+  return napi_set_named_property(env, obj, key, ssn_string(env, value)) == napi_ok ? 0 : -1;
 }
 
 /* takeError() -> { code, library, reason, verifyCode, verifyMessage, errno } | null */
@@ -92,7 +92,7 @@ napi_value sst_take_error(napi_env env, napi_callback_info info) {
   size_t argc = 0;
   sst_instance *inst;
   napi_value obj;
-  if (sst_args(env, info, &argc, NULL, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, NULL)) == NULL) return NULL;
   sst_error *e = &inst->error;
   if (!e->set) {
     napi_get_null(env, &obj);
@@ -103,7 +103,7 @@ napi_value sst_take_error(napi_env env, napi_callback_info info) {
   if (set_str(env, obj, "code", e->code) || set_str(env, obj, "library", e->library[0] ? e->library : NULL) ||
       set_str(env, obj, "reason", e->reason) || set_str(env, obj, "verifyCode", vname) ||
       set_str(env, obj, "verifyMessage", vname ? X509_verify_cert_error_string(e->verify) : NULL) ||
-      napi_set_named_property(env, obj, "errno", sst_int(env, e->sys_errno)) != napi_ok)
+      napi_set_named_property(env, obj, "errno", ssn_int(env, e->sys_errno)) != napi_ok)
     return NULL;
   e->set = 0;
   return obj;

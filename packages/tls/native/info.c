@@ -26,7 +26,7 @@ napi_value sst_info(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], obj, alpn = NULL;
   sst_instance *inst;
-  if (sst_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   sst_conn *c = sst_conn_arg(env, inst, argv[0]);
   if (c == NULL) return NULL;
   SSL *ssl = c->ssl;
@@ -42,12 +42,12 @@ napi_value sst_info(napi_env env, napi_callback_info info) {
   const char *vname = sst_verify_name(verify);
   int done = SSL_is_init_finished(ssl);
   if (napi_create_object(env, &obj) != napi_ok ||
-      set(env, obj, "protocol", sst_string(env, done ? SSL_get_version(ssl) : NULL)) ||
-      set(env, obj, "cipher", sst_string(env, cipher ? SSL_CIPHER_get_name(cipher) : NULL)) ||
-      set(env, obj, "alpn", alpn) || set(env, obj, "servername", sst_string(env, name)) ||
+      set(env, obj, "protocol", ssn_string(env, done ? SSL_get_version(ssl) : NULL)) ||
+      set(env, obj, "cipher", ssn_string(env, cipher ? SSL_CIPHER_get_name(cipher) : NULL)) ||
+      set(env, obj, "alpn", alpn) || set(env, obj, "servername", ssn_string(env, name)) ||
       set(env, obj, "sessionReused", boolean(env, SSL_session_reused(ssl))) ||
-      set(env, obj, "verifyCode", sst_string(env, vname)) ||
-      set(env, obj, "verifyMessage", sst_string(env, vname ? X509_verify_cert_error_string(verify) : NULL)) ||
+      set(env, obj, "verifyCode", ssn_string(env, vname)) ||
+      set(env, obj, "verifyMessage", ssn_string(env, vname ? X509_verify_cert_error_string(verify) : NULL)) ||
       set(env, obj, "peerCertificate", boolean(env, SSL_get0_peer_certificate(ssl) != NULL)) ||
       set(env, obj, "server", boolean(env, SSL_is_server(ssl))))
     return NULL;
@@ -111,7 +111,7 @@ static napi_value hex(napi_env env, const unsigned char *p, size_t n, int colons
   for (size_t i = 0; i < n; i++)
     at += (size_t)snprintf(buf + at, sizeof buf - at, colons && i ? ":%02X" : "%02X", p[i]);
   buf[at] = '\0';
-  return sst_string(env, buf);
+  return ssn_string(env, buf);
 }
 
 /* "DNS:localhost, IP Address:127.0.0.1", or null. */
@@ -144,7 +144,7 @@ napi_value sst_peer_certificate(napi_env env, napi_callback_info info) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned md_len = 0;
   void *der;
-  if (sst_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   sst_conn *c = sst_conn_arg(env, inst, argv[0]);
   if (c == NULL) return NULL;
   X509 *x = SSL_get0_peer_certificate(c->ssl);
@@ -180,7 +180,7 @@ napi_value sst_socket_bytes(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], arr, v;
   sst_instance *inst;
-  if (sst_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   sst_conn *c = sst_conn_arg(env, inst, argv[0]);
   if (c == NULL) return NULL;
   if (napi_create_array_with_length(env, 2, &arr) != napi_ok ||

@@ -15,10 +15,10 @@ napi_value sst_select_context(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   sst_instance *inst;
   uint32_t ctx_id;
-  if (sst_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   sst_conn *c = sst_conn_arg(env, inst, argv[0]);
-  if (c == NULL || sst_arg_u32(env, argv[1], "context", &ctx_id) != 0) return NULL;
-  SSL_CTX *ctx = ctx_id == 0 ? NULL : sst_table_get(&inst->contexts, ctx_id);
+  if (c == NULL || ssn_arg_u32(env, argv[1], "context", &ctx_id) != 0) return NULL;
+  SSL_CTX *ctx = ctx_id == 0 ? NULL : ssn_table_get(&inst->contexts, ctx_id);
   if (ctx_id != 0 && ctx == NULL) {
     napi_throw_range_error(env, "ERR_TLS_BAD_ID", "unknown or freed TLS context");
     return NULL;
@@ -27,7 +27,7 @@ napi_value sst_select_context(napi_env env, napi_callback_info info) {
   c->chosen = NULL;
   if (ctx != NULL && SSL_CTX_up_ref(ctx)) c->chosen = ctx;
   c->sni_state = 2;
-  return sst_undefined(env);
+  return ssn_undefined(env);
 }
 
 /* Reads the host name of a server_name extension (RFC 6066); NULL if malformed. */

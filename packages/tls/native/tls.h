@@ -22,6 +22,7 @@
 #include <node_api.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <ssn.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,22 +50,6 @@
 #define SST_RECORD_OVERHEAD 512
 #define SST_READ_BUFFER (64 * 1024) /* fd mode: what one read(2) may take */
 
-/* ---- table.c: ids -> pointers (slot + generation) ------------------------------------ */
-typedef struct sst_table {
-  void **items;
-  uint32_t *gens;
-  uint32_t *free_slots;
-  uint32_t cap, nfree, top;
-} sst_table;
-
-/* Stores p; returns its id (> 0), or 0 when out of memory or slots. */
-uint32_t sst_table_put(sst_table *t, void *p);
-/* The pointer of a live id, else NULL. */
-void *sst_table_get(const sst_table *t, uint32_t id);
-/* Removes a live id; returns its pointer, else NULL. */
-void *sst_table_take(sst_table *t, uint32_t id);
-void sst_table_free(sst_table *t);
-
 /* ---- the last failure, captured from OpenSSL's error queue -------------------------- */
 typedef struct sst_error {
   int set;
@@ -76,17 +61,15 @@ typedef struct sst_error {
 } sst_error;
 
 typedef struct sst_instance {
+  ssn_shared_arrays arrays;     /* first: state and out, registered by init() */
   napi_env env;
-  sst_table contexts;           /* SSL_CTX*, one reference each */
-  sst_table conns;              /* sst_conn* */
+  ssn_table contexts;           /* SSL_CTX*, one reference each */
+  ssn_table conns;              /* sst_conn* */
   BIO_METHOD *bio_method;
-  napi_ref state_ref, out_ref;  /* keep the registered arrays alive */
-  int32_t *state;
-  uint8_t *out;
-  size_t out_cap;
-  size_t out_len;               /* bytes of out filled during the current call */
+  size_t out_len;               /* bytes of arrays.out filled during the current call */
   sst_error error;
 } sst_instance;
+_Static_assert(offsetof(sst_instance, arrays) == 0, "ssn_shared_arrays_init needs it first");
 
 /* One TLS connection. */
 typedef struct sst_conn {
@@ -129,24 +112,13 @@ typedef struct sst_ctx_data {
   size_t alpn_len;
 } sst_ctx_data;
 
-/* ---- args.c: argument decoding. 0 on success; -1 with a JS exception pending. -------- */
-int sst_args(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv,
-             sst_instance **inst);
-int sst_arg_u32(napi_env env, napi_value v, const char *name, uint32_t *out);
-int sst_arg_bytes(napi_env env, napi_value v, const char *name, uint8_t **data, size_t *len);
-/* (offset, length) window into a buffer of len bytes; RangeError when outside. */
-int sst_arg_window(napi_env env, napi_value voff, napi_value vlen, size_t len, size_t *off,
-                   size_t *count);
-int sst_is_nullish(napi_env env, napi_value v);
+/* ---- props.c: option objects (the argument decoders are ssn_* in ssn.h) ------------ */
 /* An optional string property of obj, malloc'ed (NULL when absent); -1 on failure. */
 int sst_prop_string(napi_env env, napi_value obj, const char *name, char **out, size_t *len);
 /* An optional int/bool property (def when absent). */
 int sst_prop_int(napi_env env, napi_value obj, const char *name, int32_t def, int32_t *out);
 int sst_prop_bytes(napi_env env, napi_value obj, const char *name, uint8_t **data,
                    size_t *len);
-napi_value sst_int(napi_env env, int32_t v);
-napi_value sst_undefined(napi_env env);
-napi_value sst_string(napi_env env, const char *s);
 
 /* ---- errors.c ------------------------------------------------------------------------ */
 /* Captures the OpenSSL error queue (and the verify result of ssl, if given) into

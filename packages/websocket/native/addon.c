@@ -21,57 +21,13 @@ static void free_all(pmd_instance *inst) {
     pmd_deflater *d = inst->deflaters.items[i];
     if (d != NULL) pmd_deflater_destroy(inst, d);
   }
-  pmd_table_free(&inst->inflaters);
-  pmd_table_free(&inst->deflaters);
+  ssn_table_free(&inst->inflaters);
+  ssn_table_free(&inst->deflaters);
   pmd_resize(inst, &inst->spill, &inst->spill_cap, 0);
 }
 
 static void on_teardown(void *arg) {
   free_all(arg);
-}
-
-/* Runs when the napi env itself goes away, after the cleanup hook. */
-static void finalize_instance(napi_env env, void *data, void *hint) {
-  pmd_instance *inst = data;
-  (void)hint;
-  if (inst->state_ref != NULL) napi_delete_reference(env, inst->state_ref);
-  if (inst->out_ref != NULL) napi_delete_reference(env, inst->out_ref);
-  free(inst);
-}
-
-/*
- * init(state: Int32Array, out: Uint8Array): the arrays every call reports into. Their
- * memory is kept (a reference holds them, and V8 never moves an ArrayBuffer's backing
- * store), so the data path passes neither. Calling it again replaces them.
- */
-static napi_value pmd_init(napi_env env, napi_callback_info info) {
-  size_t argc = 2, len, out_len;
-  napi_value argv[2];
-  pmd_instance *inst;
-  napi_typedarray_type type;
-  void *state;
-  uint8_t *out;
-  if (pmd_args(env, info, &argc, argv, &inst) != 0) return NULL;
-  if (napi_get_typedarray_info(env, argv[0], &type, &len, &state, NULL, NULL) != napi_ok ||
-      type != napi_int32_array || len < PMD_S_SIZE) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "state must be an Int32Array of 2+");
-    return NULL;
-  }
-  if (pmd_arg_bytes(env, argv[1], "out", &out, &out_len) != 0) return NULL;
-  if (out_len < PMD_OUT_MIN) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "out must hold at least 4096 bytes");
-    return NULL;
-  }
-  if (inst->state_ref != NULL) napi_delete_reference(env, inst->state_ref);
-  if (inst->out_ref != NULL) napi_delete_reference(env, inst->out_ref);
-  inst->state_ref = inst->out_ref = NULL;
-  if (napi_create_reference(env, argv[0], 1, &inst->state_ref) != napi_ok ||
-      napi_create_reference(env, argv[1], 1, &inst->out_ref) != napi_ok)
-    return NULL;
-  inst->state = state;
-  inst->out = out;
-  inst->out_cap = out_len;
-  return pmd_undefined(env);
 }
 
 static int set_number(napi_env env, napi_value obj, const char *name, double v) {
@@ -92,11 +48,11 @@ static napi_value pmd_stats(napi_env env, napi_callback_info info) {
   napi_value argv[1], obj;
   pmd_instance *inst;
   bool reset = false;
-  if (pmd_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   napi_get_value_bool(env, argv[0], &reset);
   if (napi_create_object(env, &obj) != napi_ok ||
-      set_number(env, obj, "inflaters", pmd_table_count(&inst->inflaters)) ||
-      set_number(env, obj, "deflaters", pmd_table_count(&inst->deflaters)) ||
+      set_number(env, obj, "inflaters", ssn_table_count(&inst->inflaters)) ||
+      set_number(env, obj, "deflaters", ssn_table_count(&inst->deflaters)) ||
       set_number(env, obj, "heldBytes", (double)inst->held) ||
       set_number(env, obj, "peakHeldBytes", (double)inst->peak))
     return NULL;
@@ -104,57 +60,37 @@ static napi_value pmd_stats(napi_env env, napi_callback_info info) {
   return obj;
 }
 
-#define FN(js, c) {js, NULL, c, NULL, NULL, NULL, napi_enumerable, NULL}
-
 static const napi_property_descriptor functions[] = {
-  FN("init", pmd_init),
-  FN("inflaterCreate", pmd_inflater_create),
-  FN("inflaterFree", pmd_inflater_free),
-  FN("inflate", pmd_inflate),
-  FN("inflateTake", pmd_inflate_take),
-  FN("inflateReason", pmd_inflate_reason),
-  FN("deflaterCreate", pmd_deflater_create),
-  FN("deflaterFree", pmd_deflater_free),
-  FN("deflate", pmd_deflate),
-  FN("deflateTake", pmd_deflate_take),
-  FN("stats", pmd_stats),
+  SSN_FUNCTION("init", ssn_shared_arrays_init),
+  SSN_FUNCTION("inflaterCreate", pmd_inflater_create),
+  SSN_FUNCTION("inflaterFree", pmd_inflater_free),
+  SSN_FUNCTION("inflate", pmd_inflate),
+  SSN_FUNCTION("inflateTake", pmd_inflate_take),
+  SSN_FUNCTION("inflateReason", pmd_inflate_reason),
+  SSN_FUNCTION("deflaterCreate", pmd_deflater_create),
+  SSN_FUNCTION("deflaterFree", pmd_deflater_free),
+  SSN_FUNCTION("deflate", pmd_deflate),
+  SSN_FUNCTION("deflateTake", pmd_deflate_take),
+  SSN_FUNCTION("stats", pmd_stats),
 };
 
-#define NFUNCTIONS (sizeof functions / sizeof functions[0])
-
-static int add_constant(napi_env env, napi_value obj, const char *name, int32_t value) {
-  return napi_set_named_property(env, obj, name, pmd_int(env, value)) == napi_ok ? 0 : -1;
-}
+static const ssn_constant constants[] = {
+  {"S_SPILLED", PMD_S_SPILLED},   {"S_SIZE", PMD_S_SIZE},
+  {"E_TOO_BIG", PMD_E_TOO_BIG},   {"E_DATA", PMD_E_DATA},
+  {"E_MEMORY", PMD_E_MEMORY},     {"E_UNFINISHED", PMD_E_UNFINISHED},
+  {"OUT_MIN", PMD_OUT_MIN},
+};
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-  pmd_instance *inst = calloc(1, sizeof *inst);
-  napi_property_descriptor props[NFUNCTIONS + 1];
-  napi_value constants;
-  if (inst == NULL) {
-    napi_throw_error(env, NULL, "permessage-deflate: out of memory");
+  pmd_instance *inst =
+      ssn_instance_new(env, sizeof *inst, ssn_shared_arrays_finalize, "permessage-deflate");
+  napi_value obj;
+  if (inst == NULL) return NULL;
+  inst->arrays = (ssn_shared_arrays){.state_min = PMD_S_SIZE, .out_min = PMD_OUT_MIN,
+                                     .out_too_small = "out must hold at least 4096 bytes"};
+  if (napi_add_env_cleanup_hook(env, on_teardown, inst) != napi_ok ||
+      napi_create_object(env, &obj) != napi_ok ||
+      ssn_constants(env, obj, constants, sizeof constants / sizeof constants[0]) != 0)
     return NULL;
-  }
-  if (napi_set_instance_data(env, inst, finalize_instance, NULL) != napi_ok) {
-    free(inst);
-    return NULL;
-  }
-  if (napi_add_env_cleanup_hook(env, on_teardown, inst) != napi_ok) return NULL;
-  for (size_t i = 0; i < NFUNCTIONS; i++) {
-    props[i] = functions[i];
-    props[i].data = inst;
-  }
-  if (napi_create_object(env, &constants) != napi_ok ||
-      add_constant(env, constants, "S_SPILLED", PMD_S_SPILLED) ||
-      add_constant(env, constants, "S_SIZE", PMD_S_SIZE) ||
-      add_constant(env, constants, "E_TOO_BIG", PMD_E_TOO_BIG) ||
-      add_constant(env, constants, "E_DATA", PMD_E_DATA) ||
-      add_constant(env, constants, "E_MEMORY", PMD_E_MEMORY) ||
-      add_constant(env, constants, "E_UNFINISHED", PMD_E_UNFINISHED) ||
-      add_constant(env, constants, "OUT_MIN", PMD_OUT_MIN) ||
-      napi_object_freeze(env, constants) != napi_ok)
-    return NULL;
-  props[NFUNCTIONS] = (napi_property_descriptor){
-      "constants", NULL, NULL, NULL, NULL, constants, napi_enumerable, NULL};
-  if (napi_define_properties(env, exports, NFUNCTIONS + 1, props) != napi_ok) return NULL;
-  return exports;
+  return ssn_exports(env, exports, functions, sizeof functions / sizeof functions[0], inst, obj);
 }

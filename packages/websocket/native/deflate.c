@@ -58,16 +58,16 @@ static int run(pmd_instance *inst, pmd_deflater *d, pmd_sink *s, const uint8_t *
 }
 
 static int deflate_message(pmd_instance *inst, pmd_deflater *d, const uint8_t *in, size_t n) {
-  pmd_sink s = {.base = inst->out, .cap = inst->out_cap, .in_out = 1, .heap = &inst->spill,
-                .heap_cap = &inst->spill_cap, .limit = INT32_MAX};
+  pmd_sink s = {.base = inst->arrays.out, .cap = inst->arrays.out_cap, .in_out = 1,
+                .heap = &inst->spill, .heap_cap = &inst->spill_cap, .limit = INT32_MAX};
   if (n == 0) {
     /*
      * An empty message: deflate would emit nothing after an earlier flush. Every message
      * starts on a byte boundary, where one zero byte opens the stored block that the
      * receiver's appended 00 00 ff ff completes. The window is unchanged, as it should be.
      */
-    inst->out[0] = 0;
-    inst->state[PMD_S_SPILLED] = 0;
+    inst->arrays.out[0] = 0;
+    inst->arrays.state[PMD_S_SPILLED] = 0;
     return 1;
   }
   int rc = ensure_ready(inst, d);
@@ -75,7 +75,7 @@ static int deflate_message(pmd_instance *inst, pmd_deflater *d, const uint8_t *i
   if (rc != 0) return rc;
   if (s.len < 4 || memcmp(s.base + s.len - 4, "\0\0\xff\xff", 4) != 0) return PMD_E_DATA;
   s.len -= 4;
-  inst->state[PMD_S_SPILLED] = !s.in_out;
+  inst->arrays.state[PMD_S_SPILLED] = !s.in_out;
   if (!s.in_out) inst->spill_len = s.len;
   if (d->no_context) deflateReset(&d->z);
   return (int)s.len;
@@ -88,10 +88,10 @@ napi_value pmd_deflater_create(napi_env env, napi_callback_info info) {
   pmd_instance *inst;
   int32_t level, mem_level, bits;
   bool no_context;
-  if (pmd_args(env, info, &argc, argv, &inst) != 0 ||
-      pmd_arg_int(env, argv[0], "level", -1, 9, &level) != 0 ||
-      pmd_arg_int(env, argv[1], "memLevel", 1, 9, &mem_level) != 0 ||
-      pmd_arg_int(env, argv[2], "windowBits", 8, 15, &bits) != 0)
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL ||
+      ssn_arg_i32_range(env, argv[0], "level", -1, 9, &level) != 0 ||
+      ssn_arg_i32_range(env, argv[1], "memLevel", 1, 9, &mem_level) != 0 ||
+      ssn_arg_i32_range(env, argv[2], "windowBits", 8, 15, &bits) != 0)
     return NULL;
   if (napi_get_value_bool(env, argv[3], &no_context) != napi_ok) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "noContextTakeover must be a boolean");
@@ -106,13 +106,13 @@ napi_value pmd_deflater_create(napi_env env, napi_callback_info info) {
   d->mem_level = mem_level;
   d->window_bits = bits;
   d->no_context = no_context;
-  uint32_t id = pmd_table_put(&inst->deflaters, d);
+  uint32_t id = ssn_table_put(&inst->deflaters, d);
   if (id == 0) {
     pmd_deflater_destroy(inst, d);
     napi_throw_error(env, "ERR_OUT_OF_MEMORY", "permessage-deflate: out of ids");
     return NULL;
   }
-  return pmd_int(env, (int32_t)id);
+  return ssn_int(env, (int32_t)id);
 }
 
 void pmd_deflater_destroy(pmd_instance *inst, pmd_deflater *d) {
@@ -126,12 +126,12 @@ napi_value pmd_deflater_free(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   pmd_instance *inst;
   uint32_t id;
-  if (pmd_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   if (napi_get_value_uint32(env, argv[0], &id) == napi_ok) {
-    pmd_deflater *d = pmd_table_take(&inst->deflaters, id);
+    pmd_deflater *d = ssn_table_take(&inst->deflaters, id);
     if (d != NULL) pmd_deflater_destroy(inst, d);
   }
-  return pmd_undefined(env);
+  return ssn_undefined(env);
 }
 
 /*
@@ -144,20 +144,20 @@ napi_value pmd_deflate(napi_env env, napi_callback_info info) {
   pmd_instance *inst;
   uint8_t *data;
   size_t len, off, n;
-  if (pmd_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   pmd_deflater *d = pmd_arg_id(env, &inst->deflaters, argv[0], "deflater");
-  if (d == NULL || pmd_arg_bytes(env, argv[1], "input", &data, &len) != 0 ||
-      pmd_arg_window(env, argv[2], argv[3], len, &off, &n) != 0)
+  if (d == NULL || ssn_arg_bytes(env, argv[1], "input", &data, &len) != 0 ||
+      ssn_arg_window(env, argv[2], argv[3], len, &off, &n) != 0)
     return NULL;
-  if (inst->state == NULL) {
+  if (inst->arrays.state == NULL) {
     napi_throw_error(env, "ERR_INVALID_STATE", "init() was not called");
     return NULL;
   }
   if (pmd_arg_not_out(env, inst, data + off, n) != 0) return NULL;
-  if (d->failed) return pmd_int(env, d->failed);
+  if (d->failed) return ssn_int(env, d->failed);
   int rc = deflate_message(inst, d, data + off, n);
   if (rc < 0) d->failed = rc;
-  return pmd_int(env, rc);
+  return ssn_int(env, rc);
 }
 
 /* deflateTake(dest): copies the spilled payload into dest (its exact length). */
@@ -167,8 +167,8 @@ napi_value pmd_deflate_take(napi_env env, napi_callback_info info) {
   pmd_instance *inst;
   uint8_t *dest;
   size_t len;
-  if (pmd_args(env, info, &argc, argv, &inst) != 0 ||
-      pmd_arg_bytes(env, argv[0], "dest", &dest, &len) != 0)
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL ||
+      ssn_arg_bytes(env, argv[0], "dest", &dest, &len) != 0)
     return NULL;
   if (len != inst->spill_len) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "dest must have the payload's length");
@@ -177,5 +177,5 @@ napi_value pmd_deflate_take(napi_env env, napi_callback_info info) {
   if (len > 0) memcpy(dest, inst->spill, len);
   inst->spill_len = 0;
   if (inst->spill_cap > KEEP_CAP) pmd_resize(inst, &inst->spill, &inst->spill_cap, 0);
-  return pmd_undefined(env);
+  return ssn_undefined(env);
 }

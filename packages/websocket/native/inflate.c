@@ -80,8 +80,8 @@ static int inflate_fragment(pmd_instance *inst, pmd_inflater *f, const uint8_t *
   size_t limit = f->max + 1; /* room for one byte more than allowed: that byte is the proof */
   pmd_sink s = {.heap = &f->msg, .heap_cap = &f->msg_cap, .limit = limit};
   if (fin && f->msg_len == 0) {
-    s.base = inst->out;
-    s.cap = inst->out_cap < limit ? inst->out_cap : limit;
+    s.base = inst->arrays.out;
+    s.cap = inst->arrays.out_cap < limit ? inst->arrays.out_cap : limit;
     s.in_out = 1;
   } else {
     s.base = f->msg;
@@ -104,7 +104,7 @@ static int inflate_fragment(pmd_instance *inst, pmd_inflater *f, const uint8_t *
   }
   if (rc != 0) return rc;
   if (fin) f->fed = f->ended = 0;
-  inst->state[PMD_S_SPILLED] = !s.in_out;
+  inst->arrays.state[PMD_S_SPILLED] = !s.in_out;
   if (!s.in_out) f->msg_len = s.len;
   f->untaken = fin && !s.in_out;
   if (fin && f->no_context) inflateReset(&f->z);
@@ -118,9 +118,9 @@ napi_value pmd_inflater_create(napi_env env, napi_callback_info info) {
   pmd_instance *inst;
   int32_t bits, max;
   bool no_context;
-  if (pmd_args(env, info, &argc, argv, &inst) != 0 ||
-      pmd_arg_int(env, argv[0], "windowBits", 8, 15, &bits) != 0 ||
-      pmd_arg_int(env, argv[1], "maxMessage", 0, INT32_MAX - 1, &max) != 0)
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL ||
+      ssn_arg_i32_range(env, argv[0], "windowBits", 8, 15, &bits) != 0 ||
+      ssn_arg_i32_range(env, argv[1], "maxMessage", 0, INT32_MAX - 1, &max) != 0)
     return NULL;
   if (napi_get_value_bool(env, argv[2], &no_context) != napi_ok) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "noContextTakeover must be a boolean");
@@ -134,13 +134,13 @@ napi_value pmd_inflater_create(napi_env env, napi_callback_info info) {
   f->window_bits = bits;
   f->max = (size_t)max;
   f->no_context = no_context;
-  uint32_t id = pmd_table_put(&inst->inflaters, f);
+  uint32_t id = ssn_table_put(&inst->inflaters, f);
   if (id == 0) {
     pmd_inflater_destroy(inst, f);
     napi_throw_error(env, "ERR_OUT_OF_MEMORY", "permessage-deflate: out of ids");
     return NULL;
   }
-  return pmd_int(env, (int32_t)id);
+  return ssn_int(env, (int32_t)id);
 }
 
 void pmd_inflater_destroy(pmd_instance *inst, pmd_inflater *f) {
@@ -155,12 +155,12 @@ napi_value pmd_inflater_free(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   pmd_instance *inst;
   uint32_t id;
-  if (pmd_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   if (napi_get_value_uint32(env, argv[0], &id) == napi_ok) {
-    pmd_inflater *f = pmd_table_take(&inst->inflaters, id);
+    pmd_inflater *f = ssn_table_take(&inst->inflaters, id);
     if (f != NULL) pmd_inflater_destroy(inst, f);
   }
-  return pmd_undefined(env);
+  return ssn_undefined(env);
 }
 
 /*
@@ -175,21 +175,21 @@ napi_value pmd_inflate(napi_env env, napi_callback_info info) {
   uint8_t *data;
   size_t len, off, n;
   bool fin;
-  if (pmd_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   pmd_inflater *f = pmd_arg_id(env, &inst->inflaters, argv[0], "inflater");
-  if (f == NULL || pmd_arg_bytes(env, argv[1], "input", &data, &len) != 0 ||
-      pmd_arg_window(env, argv[2], argv[3], len, &off, &n) != 0)
+  if (f == NULL || ssn_arg_bytes(env, argv[1], "input", &data, &len) != 0 ||
+      ssn_arg_window(env, argv[2], argv[3], len, &off, &n) != 0)
     return NULL;
   if (napi_get_value_bool(env, argv[4], &fin) != napi_ok) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fin must be a boolean");
     return NULL;
   }
-  if (inst->state == NULL) {
+  if (inst->arrays.state == NULL) {
     napi_throw_error(env, "ERR_INVALID_STATE", "init() was not called");
     return NULL;
   }
   if (pmd_arg_not_out(env, inst, data + off, n) != 0) return NULL;
-  if (f->failed) return pmd_int(env, f->failed);
+  if (f->failed) return ssn_int(env, f->failed);
   int rc = inflate_fragment(inst, f, data + off, n, fin);
   if (rc < 0) {
     /* The connection is about to close: give back a message buffer of up to maxMessage
@@ -198,7 +198,7 @@ napi_value pmd_inflate(napi_env env, napi_callback_info info) {
     f->msg_len = f->untaken = 0;
     pmd_resize(inst, &f->msg, &f->msg_cap, 0);
   }
-  return pmd_int(env, rc);
+  return ssn_int(env, rc);
 }
 
 /* inflateTake(id, dest): copies the spilled message into dest (its exact length) and
@@ -209,9 +209,9 @@ napi_value pmd_inflate_take(napi_env env, napi_callback_info info) {
   pmd_instance *inst;
   uint8_t *dest;
   size_t len;
-  if (pmd_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   pmd_inflater *f = pmd_arg_id(env, &inst->inflaters, argv[0], "inflater");
-  if (f == NULL || pmd_arg_bytes(env, argv[1], "dest", &dest, &len) != 0) return NULL;
+  if (f == NULL || ssn_arg_bytes(env, argv[1], "dest", &dest, &len) != 0) return NULL;
   if (len != f->msg_len) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "dest must have the message's length");
     return NULL;
@@ -219,7 +219,7 @@ napi_value pmd_inflate_take(napi_env env, napi_callback_info info) {
   if (len > 0) memcpy(dest, f->msg, len);
   f->msg_len = f->untaken = 0;
   if (f->msg_cap > KEEP_CAP) pmd_resize(inst, &f->msg, &f->msg_cap, 0);
-  return pmd_undefined(env);
+  return ssn_undefined(env);
 }
 
 /* inflateReason(id) -> zlib's text for the last failure, or null. */
@@ -227,7 +227,7 @@ napi_value pmd_inflate_reason(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], r = NULL;
   pmd_instance *inst;
-  if (pmd_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   pmd_inflater *f = pmd_arg_id(env, &inst->inflaters, argv[0], "inflater");
   if (f == NULL) return NULL;
   if (f->ready && f->z.msg != NULL) napi_create_string_utf8(env, f->z.msg, NAPI_AUTO_LENGTH, &r);

@@ -18,6 +18,7 @@
 #define PMD_H
 
 #include <node_api.h>
+#include <ssn.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <zlib.h>
@@ -35,37 +36,17 @@
 /* The smallest out the addon accepts: a small message must fit without spilling. */
 #define PMD_OUT_MIN 4096
 
-/* ---- table.c: ids -> pointers (slot + generation) ------------------------------------ */
-typedef struct pmd_table {
-  void **items;
-  uint32_t *gens;
-  uint32_t *free_slots;
-  uint32_t cap, nfree, top;
-} pmd_table;
-
-/* Stores p; returns its id (> 0), or 0 when out of memory or slots. */
-uint32_t pmd_table_put(pmd_table *t, void *p);
-/* The pointer of a live id, else NULL. */
-void *pmd_table_get(const pmd_table *t, uint32_t id);
-/* Removes a live id; returns its pointer, else NULL. */
-void *pmd_table_take(pmd_table *t, uint32_t id);
-void pmd_table_free(pmd_table *t);
-/* How many ids are live. */
-uint32_t pmd_table_count(const pmd_table *t);
-
 typedef struct pmd_instance {
-  pmd_table inflaters;
-  pmd_table deflaters;
-  napi_ref state_ref, out_ref; /* keep the registered arrays alive */
-  int32_t *state;
-  uint8_t *out;
-  size_t out_cap;
+  ssn_shared_arrays arrays;    /* first: state and out, registered by init() */
+  ssn_table inflaters;
+  ssn_table deflaters;
   /* deflate's overflow when a compressed message does not fit in out */
   uint8_t *spill;
   size_t spill_len, spill_cap;
   /* native bytes held (zlib state + message buffers), and the most since the last read */
   size_t held, peak;
 } pmd_instance;
+_Static_assert(offsetof(pmd_instance, arrays) == 0, "ssn_shared_arrays_init needs it first");
 
 /*
  * Where output goes: first `out` (when allowed), then a malloc'ed buffer that grows by
@@ -129,20 +110,11 @@ napi_value pmd_deflate(napi_env env, napi_callback_info info);
 napi_value pmd_deflate_take(napi_env env, napi_callback_info info);
 void pmd_deflater_destroy(pmd_instance *inst, pmd_deflater *d);
 
-/* ---- args.c: argument decoding. 0 on success; -1 with a JS exception pending. -------- */
-int pmd_args(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv,
-             pmd_instance **inst);
-int pmd_arg_int(napi_env env, napi_value v, const char *name, int32_t lo, int32_t hi,
-                int32_t *out);
-int pmd_arg_bytes(napi_env env, napi_value v, const char *name, uint8_t **data, size_t *len);
-/* (offset, length) window into a buffer of len bytes; RangeError when outside. */
-int pmd_arg_window(napi_env env, napi_value voff, napi_value vlen, size_t len, size_t *off,
-                   size_t *count);
+/* ---- args.c: this addon's own checks (the decoders are ssn_* in ssn.h). 0 on success;
+ * -1 with a JS exception pending. ----------------------------------------------------- */
 /* Input must not overlap the per-thread out the call writes to; RangeError if it does. */
 int pmd_arg_not_out(napi_env env, const pmd_instance *inst, const uint8_t *p, size_t n);
 /* A live id of table t; TypeError for a stale or bad id. */
-void *pmd_arg_id(napi_env env, const pmd_table *t, napi_value v, const char *what);
-napi_value pmd_int(napi_env env, int32_t v);
-napi_value pmd_undefined(napi_env env);
+void *pmd_arg_id(napi_env env, const ssn_table *t, napi_value v, const char *what);
 
 #endif /* PMD_H */

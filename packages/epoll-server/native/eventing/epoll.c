@@ -52,7 +52,7 @@ static ss_loop *find_loop(ss_instance *inst, uint32_t id) {
 /* Decodes the leading loop id; throws EBADF (like a closed fd) for unknown ids. */
 static ss_loop *arg_loop(napi_env env, ss_instance *inst, napi_value v, const char *syscall) {
   uint32_t id;
-  if (ss_arg_u32(env, v, "loop", &id) != 0) return NULL;
+  if (ssn_arg_u32(env, v, "loop", &id) != 0) return NULL;
   ss_loop *loop = find_loop(inst, id);
   if (loop == NULL) ss_throw_errno(env, EBADF, syscall);
   return loop;
@@ -173,7 +173,7 @@ napi_value ss_loop_create(napi_env env, napi_callback_info info) {
   int32_t *data;
   napi_valuetype t;
   uv_loop_t *uvl;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   if (ss_arg_i32_array(env, argv[0], "events", &data, &len) != 0) return NULL;
   if (len < 2) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "events must hold at least one pair");
@@ -232,15 +232,15 @@ static napi_value ctl(napi_env env, napi_callback_info info, int op) {
   ss_instance *inst;
   int32_t fd;
   uint32_t token = 0, events = 0;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   ss_loop *loop = arg_loop(env, inst, argv[0], "epoll_ctl");
-  if (loop == NULL || ss_arg_i32(env, argv[1], "fd", &fd) != 0) return NULL;
-  if (op != EPOLL_CTL_DEL && (ss_arg_u32(env, argv[2], "token", &token) != 0 ||
-                              ss_arg_u32(env, argv[3], "events", &events) != 0))
+  if (loop == NULL || ssn_arg_i32(env, argv[1], "fd", &fd) != 0) return NULL;
+  if (op != EPOLL_CTL_DEL && (ssn_arg_u32(env, argv[2], "token", &token) != 0 ||
+                              ssn_arg_u32(env, argv[3], "events", &events) != 0))
     return NULL;
   struct epoll_event ev = {.events = events, .data.u32 = token};
   if (epoll_ctl(loop->epfd, op, fd, &ev) != 0) return ss_throw_errno(env, errno, "epoll_ctl");
-  return ss_undefined(env);
+  return ssn_undefined(env);
 }
 
 /* loopAdd(loop, fd, token, events) / loopModify(loop, fd, token, events) / loopRemove(loop, fd) */
@@ -260,12 +260,12 @@ static napi_value set_ref(napi_env env, napi_callback_info info, int ref) {
   size_t argc = 1;
   napi_value argv[1];
   ss_instance *inst;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   ss_loop *loop = arg_loop(env, inst, argv[0], ref ? "uv_ref" : "uv_unref");
   if (loop == NULL) return NULL;
   if (ref) uv_ref((uv_handle_t *)&loop->poll);
   else uv_unref((uv_handle_t *)&loop->poll);
-  return ss_undefined(env);
+  return ssn_undefined(env);
 }
 
 /* loopRef(loop) / loopUnref(loop): whether the loop alone keeps the process alive. */
@@ -282,25 +282,20 @@ napi_value ss_loop_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   ss_instance *inst;
-  if (ss_args(env, info, &argc, argv, &inst) != 0) return NULL;
+  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   ss_loop *loop = arg_loop(env, inst, argv[0], "close");
   if (loop == NULL) return NULL;
   close_loop(loop);
-  return ss_undefined(env);
+  return ssn_undefined(env);
 }
 
 int ss_epoll_constants(napi_env env, napi_value obj) {
-  static const struct { const char *name; uint32_t value; } table[] = {
+  /* EPOLLET is bit 31: the values are unsigned, as JS gets them. */
+  static const ssn_constant table[] = {
     {"EPOLLIN", EPOLLIN},       {"EPOLLOUT", EPOLLOUT}, {"EPOLLRDHUP", EPOLLRDHUP},
     {"EPOLLPRI", EPOLLPRI},     {"EPOLLERR", EPOLLERR}, {"EPOLLHUP", EPOLLHUP},
-    {"EPOLLET", EPOLLET},       {"EPOLLONESHOT", EPOLLONESHOT},
+    {"EPOLLET", (uint32_t)EPOLLET}, {"EPOLLONESHOT", EPOLLONESHOT},
     {"EPOLLEXCLUSIVE", EPOLLEXCLUSIVE},
   };
-  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
-    napi_value v;
-    if (napi_create_uint32(env, table[i].value, &v) != napi_ok ||
-        napi_set_named_property(env, obj, table[i].name, v) != napi_ok)
-      return -1;
-  }
-  return 0;
+  return ssn_constants(env, obj, table, sizeof table / sizeof table[0]);
 }

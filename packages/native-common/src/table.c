@@ -1,10 +1,10 @@
 /*
  * table.c: integer ids for native objects. An id packs a slot (low 22 bits, biased by
- * one so that 0 is never an id) and the slot's generation (9 bits), so ids stay positive
- * int32 values (small integers in V8) and a stale id is refused unless its slot has been
- * reused 512 times since.
+ * one so that 0 is never an id) and the slot's generation (9 bits): ids stay positive
+ * int32 values (small integers in V8), and a stale id is refused unless its slot has
+ * been reused 512 times since.
  */
-#include "tls.h"
+#include "../include/ssn.h"
 
 #include <stdlib.h>
 
@@ -16,7 +16,7 @@ static uint32_t make_id(uint32_t slot, uint32_t gen) {
   return ((gen & GEN_MASK) << SLOT_BITS) | (slot + 1);
 }
 
-static int grow(sst_table *t) {
+static int grow(ssn_table *t) {
   uint32_t cap = t->cap ? t->cap * 2 : 64;
   if (cap > SLOT_MASK) cap = SLOT_MASK;
   if (cap <= t->cap) return -1;
@@ -37,7 +37,7 @@ static int grow(sst_table *t) {
   return 0;
 }
 
-uint32_t sst_table_put(sst_table *t, void *p) {
+uint32_t ssn_table_put(ssn_table *t, void *p) {
   uint32_t slot;
   if (t->nfree > 0) {
     slot = t->free_slots[--t->nfree];
@@ -49,15 +49,15 @@ uint32_t sst_table_put(sst_table *t, void *p) {
   return make_id(slot, t->gens[slot]);
 }
 
-void *sst_table_get(const sst_table *t, uint32_t id) {
+void *ssn_table_get(const ssn_table *t, uint32_t id) {
   uint32_t slot = (id & SLOT_MASK) - 1;
   if ((id & SLOT_MASK) == 0 || slot >= t->top) return NULL;
   if (((id >> SLOT_BITS) & GEN_MASK) != (t->gens[slot] & GEN_MASK)) return NULL;
   return t->items[slot];
 }
 
-void *sst_table_take(sst_table *t, uint32_t id) {
-  void *p = sst_table_get(t, id);
+void *ssn_table_take(ssn_table *t, uint32_t id) {
+  void *p = ssn_table_get(t, id);
   if (p == NULL) return NULL;
   uint32_t slot = (id & SLOT_MASK) - 1;
   t->items[slot] = NULL;
@@ -66,9 +66,13 @@ void *sst_table_take(sst_table *t, uint32_t id) {
   return p;
 }
 
-void sst_table_free(sst_table *t) {
+uint32_t ssn_table_count(const ssn_table *t) {
+  return t->top - t->nfree;
+}
+
+void ssn_table_free(ssn_table *t) {
   free(t->items);
   free(t->gens);
   free(t->free_slots);
-  *t = (sst_table){0};
+  *t = (ssn_table){0};
 }
