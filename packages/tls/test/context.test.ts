@@ -42,7 +42,9 @@ describe('bad credentials are TlsErrors with OpenSSL reasons', () => {
     handshake(s, c);
     expect(c.authorized).toBe(true);
     expect(tlsError(() => TlsContext.server({ cert: certs.server.cert, key: certs.encryptedKey, passphrase: 'wrong' })).code).toMatch(/BAD_DECRYPT|UNSUPPORTED/);
-    expect(tlsError(() => TlsContext.server({ cert: certs.server.cert, key: certs.encryptedKey })).code).toMatch(/BAD_DECRYPT|BAD_PASSWORD_READ|PROBLEMS_GETTING_PASSWORD/);
+    // Which of OpenSSL 3's key decoders reports first varies from process to process (seen
+    // once under load in a full run): any of their refusals will do, a prompt would not.
+    expect(tlsError(() => TlsContext.server({ cert: certs.server.cert, key: certs.encryptedKey })).code).toMatch(/BAD_DECRYPT|BAD_PASSWORD_READ|PROBLEMS_GETTING_PASSWORD|UNSUPPORTED/);
   });
 
   it('bad cipher lists', () => {
