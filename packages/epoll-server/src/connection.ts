@@ -21,6 +21,14 @@ export interface ConnectionOwner<F extends Frame = Frame> {
   removed(connection: Connection<F>, reason: Error | null): void;
 }
 
+/**
+ * A stream that wants the Socket of the connection it runs on (a WebSocket, for its
+ * timers): the connection calls `attach` once registered, before `onOpen`.
+ */
+export interface SocketAware<F extends Frame = Frame> {
+  attach(socket: Socket<F>): void;
+}
+
 const OPEN = 0;
 /** Sending what is queued, then closing (peer finished, shutdown, server close). */
 const CLOSING = 1;
@@ -52,6 +60,9 @@ export class Connection<F extends Frame = Frame> implements Endpoint, Corked {
     this.stream = stream;
     this.owner = owner;
     this.socket = new Socket(this);
+    // A stream that acts outside this connection's events (a WebSocket's pings and close
+    // deadlines) gets its Socket, so that those sends and closes go through the connection.
+    (stream as Stream<F> & Partial<SocketAware<F>>).attach?.(this.socket);
     const r = reactor();
     this.#token = r.add(this, fd, READ_EVENTS);
     r.hold();

@@ -17,7 +17,9 @@ export interface Handler<F extends Frame = Frame> {
    * (the handshake then runs inside the connection's reads and writes; a stream exposing
    * `handshakeComplete: false` is held to `config.handshakeTimeoutMs`). `onOpen` comes at
    * once, before the handshake: the TLS facts (`(socket.stream as Secure).peerCertificate`,
-   * `protocol`, `alpnProtocol`…) are settled by the first `onDataReceived`.
+   * `protocol`, `alpnProtocol`…) are settled by the first `onDataReceived`. A stream with
+   * an `attach(socket)` method (`SocketAware`: a WebSocket) gets the connection's
+   * Socket before `onOpen`.
    */
   onNewConnection(fd: number): Stream<F>;
   /** The connection is registered and can send: `socket` is its handle from now on. */

@@ -13,6 +13,7 @@ export { begin, Server } from './server.js';
 export { connect, type ConnectOptions } from './client.js';
 export type { Config } from './config.js';
 export type { Handler } from './handler.js';
+export type { SocketAware } from './connection.js';
 export { Socket, type SendStatus } from './socket.js';
 export type { Stats } from './counters.js';
 export { ConnectionError, ConnectionErrorCode } from './errors.js';
