@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // simple-stream: start the example servers.
-//   simple-stream echo --port P [--host H] [--threads N] [--framing simple|checksum32] [--counters]
+//   simple-stream echo --port P [--host H] [--threads N] [--framing simple|checksum32|websocket] [--deflate] [--counters]
 //                      [--tls --cert C --key K [--ca CA]] [--tls-port P2 --cert C --key K]
 //   simple-stream http-mock --port P [--host H]
 import { readFileSync } from 'node:fs';
@@ -8,11 +8,16 @@ import { parseArgs } from 'node:util';
 import { framings, startEcho } from './echo/server.mjs';
 import { startHttpMock } from './http-mock/server.mjs';
 
+// WebSocket echo: every message back with its type, ws:// (or wss:// with --tls).
+const WEBSOCKET = 'websocket';
+
 const USAGE = `usage:
-  simple-stream echo --port P [--host H] [--threads N] [--framing ${Object.keys(framings).join('|')}] [--counters]
+  simple-stream echo --port P [--host H] [--threads N] [--framing ${[...Object.keys(framings), WEBSOCKET].join('|')}] [--deflate] [--counters]
                      [--tls --cert C --key K [--ca CA] [--handshake-timeout MS]] [--tls-port P2 --cert C --key K]
   simple-stream http-mock --port P [--host H] [--counters]
 
+  --framing websocket WebSocket echo (RFC 6455): each message comes back with its type
+  --deflate           with websocket: accept permessage-deflate (RFC 7692)
   --tls               serve TLS on --port (certificate chain C, key K: PEM files)
   --tls-port P2       also serve TLS on P2, next to plain on --port
   --ca CA             require client certificates signed by CA (mTLS)
@@ -27,6 +32,7 @@ const { positionals, values } = parseArgs({
     threads: { type: 'string', default: '1' },
     framing: { type: 'string', default: 'simple' },
     counters: { type: 'boolean', default: false },
+    deflate: { type: 'boolean', default: false },
     tls: { type: 'boolean', default: false },
     'tls-port': { type: 'string' },
     cert: { type: 'string' },
@@ -53,6 +59,9 @@ const wantsTls = values.tls || tlsPort !== undefined;
 if (wantsTls && command !== 'echo') fail(`--tls is for echo only`);
 if (wantsTls && (values.cert === undefined || values.key === undefined)) fail('--tls and --tls-port need --cert and --key');
 if (!wantsTls && (values.cert !== undefined || values.key !== undefined || values.ca !== undefined)) fail('--cert, --key and --ca go with --tls or --tls-port');
+const websocket = values.framing === WEBSOCKET;
+if (values.deflate && !websocket) fail('--deflate goes with --framing websocket');
+if (websocket && threads !== 1) fail('--threads above 1 is not supported with --framing websocket yet');
 const handshakeTimeoutMs = values['handshake-timeout'] === undefined ? undefined : Number(values['handshake-timeout']);
 if (handshakeTimeoutMs !== undefined && !(handshakeTimeoutMs >= 0)) fail(`--handshake-timeout must be ≥ 0 ms, got ${values['handshake-timeout']}`);
 
@@ -78,7 +87,11 @@ function loadContext() {
 const servers = [];
 try {
   if (command === 'echo') {
-    const echo = (p, tls) => startEcho({ host: values.host, port: p, threads, framing: values.framing, tls, handshakeTimeoutMs });
+    const { startWebSocketEcho } = websocket ? await import('./websocket-echo/server.mjs') : {};
+    const echo = (p, tls) =>
+      websocket
+        ? startWebSocketEcho({ host: values.host, port: p, tls, handshakeTimeoutMs, deflate: values.deflate })
+        : startEcho({ host: values.host, port: p, threads, framing: values.framing, tls, handshakeTimeoutMs });
     servers.push({ server: await echo(port, values.tls ? tlsRef : undefined), label: values.tls ? ' (TLS)' : '' });
     if (tlsPort !== undefined) servers.push({ server: await echo(tlsPort, tlsRef), label: ' (TLS)' });
   } else if (command === 'http-mock') servers.push({ server: await startHttpMock({ host: values.host, port }), label: '' });
@@ -87,7 +100,7 @@ try {
   fail(err instanceof Error ? err.message : String(err));
 }
 
-const what = command === 'echo' ? `echo (${values.framing} frames)` : 'http-mock';
+const what = command !== 'echo' ? 'http-mock' : websocket ? `echo (WebSocket messages${values.deflate ? ', permessage-deflate' : ''})` : `echo (${values.framing} frames)`;
 for (const { server, label } of servers) console.log(`simple-stream ${what} listening on ${server.address}:${server.port}${label}`);
 
 if (tlsRef !== undefined) {
