@@ -134,7 +134,7 @@ describe.each(['fd', 'transport'] as Mode[])("the epoll server runs Secure (%s) 
           return socket;
         }),
       );
-      const sizes = [...SIZES, 200_000];
+      const sizes = [...SIZES, 200_000, 4 * 1024 * 1024];
       await Promise.all(
         sockets.map(async (socket, k) => {
           const frames = new SocketFrames(socket, builder);

@@ -56,11 +56,15 @@ export class CipherOutput {
     return !this.blocked;
   }
 
-  /** Writes the queue; true when nothing waits (here or in the engine). */
+  /**
+   * Writes the queue; true when nothing waits here. What the engine holds (fd mode) is
+   * not a reason to stop: only the engine's next call sends it (see Secure#flush), and a
+   * writable socket must lead to that call, or the held bytes would wait forever.
+   */
   write(): boolean {
     const queue = this.#queue;
     if (queue.size > 0) queue.consume(this.#write(queue.bytes, queue.start, queue.size));
-    this.blocked = queue.size > 0 || this.#engine.pending > 0;
+    this.blocked = queue.size > 0;
     return !this.blocked;
   }
 
