@@ -2,10 +2,14 @@
 // npm start: the Simple-frame echo server on 127.0.0.1:1337 and, with a self-signed
 // certificate made on first run into .certs/ (gitignored, never committed), the same echo
 // over TLS on 127.0.0.1:1338. Without the openssl CLI, it says so and serves plain only.
+// Next to them, in this process, the WebSocket chat (examples/chat) on 127.0.0.1:8080, or
+// the next free port.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { startChat } from '../examples/chat/server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, '.certs');
@@ -36,4 +40,28 @@ if (ensureCertificate()) {
 const child = spawn(process.execPath, [join(root, 'examples/cli.mjs'), ...args], { stdio: 'inherit' });
 // Ctrl-C reaches both processes (same process group): the CLI closes its servers; wait for it.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 128)));
+/** @type {import('@simple-stream/websocket').WebSocketServer | null} */
+let chat = null;
+child.on('exit', async (code, signal) => {
+  await chat?.close({ timeoutMs: 1000 });
+  process.exit(code ?? (signal === null ? 1 : 128));
+});
+
+/** The chat on the first free port from `first` on (10 tried); null, saying why, if none would do. */
+async function startChatFrom(first) {
+  for (let port = first; port < first + 10; port++) {
+    try {
+      return await startChat({ host: '127.0.0.1', port });
+    } catch (err) {
+      if (err?.code !== 'EADDRINUSE') {
+        console.log(`note: no chat (${err?.message ?? err})`);
+        return null;
+      }
+    }
+  }
+  console.log(`note: no chat (ports ${first} to ${first + 9} are all taken)`);
+  return null;
+}
+
+chat = await startChatFrom(8080);
+if (chat !== null) console.log(`chat on http://127.0.0.1:${chat.port}/ (open it in two browser tabs)`);
