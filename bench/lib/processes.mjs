@@ -1,9 +1,9 @@
-// Child processes for the socket benchmarks (echo.mjs, http.mjs): building the C tools
-// in bench/native, starting servers that print "PORT <n>", running a client to its end,
-// and sampling a process's CPU time from /proc. Every child started here is killed by its
-// PID when the benchmark exits, however it exits.
+// Child processes for the socket benchmarks (echo, http, tls, websocket): building the C
+// tools in bench/native, starting servers that print "PORT <n>", running a client to its
+// end, and sampling a process's CPU time from /proc. Every child started here is killed
+// by its PID when the benchmark exits, however it exits.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,12 +37,15 @@ export function haveCommand(command) {
 
 /**
  * Compiles bench/native/NAME.c with `cc -O2` into bench/native/build/NAME, unless the
- * binary is newer than its sources. Returns its path; exits with a clear message without cc.
+ * binary is newer than its source and every header in bench/native. `extra` goes after
+ * the source on the command line (libraries, include paths). Returns its path; exits with
+ * a clear message without cc.
  */
-export function buildNative(name) {
+export function buildNative(name, extra = []) {
   const source = join(nativeDir, `${name}.c`);
   const binary = join(buildDir, name);
-  const sources = [source, join(nativeDir, 'common.h')];
+  const headers = readdirSync(nativeDir).filter((f) => f.endsWith('.h'));
+  const sources = [source, ...headers.map((h) => join(nativeDir, h))];
   const fresh = existsSync(binary) && sources.every((s) => statSync(s).mtimeMs < statSync(binary).mtimeMs);
   if (fresh) return binary;
   if (!haveCommand('cc')) {
@@ -50,7 +53,7 @@ export function buildNative(name) {
     process.exit(1);
   }
   mkdirSync(buildDir, { recursive: true });
-  const r = spawnSync('cc', ['-O2', '-Wall', '-o', binary, source], { stdio: 'inherit' });
+  const r = spawnSync('cc', ['-O2', '-Wall', '-o', binary, source, ...extra], { stdio: 'inherit' });
   if (r.status !== 0) {
     console.error(`bench: cc -O2 ${source} failed`);
     process.exit(1);

@@ -1,6 +1,6 @@
-/* common.h: what the two C peer servers share: a non-blocking listener on 127.0.0.1
- * that prints its port, and per-connection output that is written in one send(2) and
- * kept, with EPOLLOUT armed, only while the peer is slow (then input is not read). */
+/* common.h: what the C peer servers share: a non-blocking listener on 127.0.0.1 that
+ * prints its port, and per-connection output that is written in one send(2) and kept,
+ * with EPOLLOUT armed, only while the peer is slow (then input is not read). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +18,8 @@ typedef struct {
   char *out;
   size_t off, len, cap;
   int state; /* free for the server's own use (the HTTP mock's "\r\n\r\n" matcher) */
+  char *in; /* input kept between reads by servers that parse (the WebSocket echo) */
+  size_t inlen, incap;
 } conn_t;
 
 static void die(const char *what) { perror(what); exit(1); }
@@ -52,6 +54,7 @@ static void accept_all(int ep, int lfd) {
 static void drop(conn_t *c) {
   close(c->fd); /* also removes it from the epoll set */
   free(c->out);
+  free(c->in);
   free(c);
 }
 
