@@ -9,8 +9,9 @@
  */
 export interface DeflateOptions {
   /**
-   * Messages shorter than this are sent uncompressed. Default 1024, as in `ws`: below
-   * ~1 KiB DEFLATE saves few bytes (and none under ~100) for a zlib call on both sides.
+   * Messages shorter than this are sent uncompressed. Default 1024 (`ws` uses 1024 only
+   * without context takeover and compresses everything otherwise): below ~1 KiB DEFLATE
+   * saves few bytes (and none under ~100) for a zlib call on both sides.
    */
   threshold?: number;
   /**
