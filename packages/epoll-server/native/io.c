@@ -40,6 +40,31 @@ napi_value ss_read(napi_env env, napi_callback_info info) {
   return ssn_int(env, r >= 0 ? (int32_t)r : -errno);
 }
 
+/*
+ * peek(fd, buf, offset?, length?) -> bytes copied, 0 at end of stream, or -errno. recv(2)
+ * with MSG_PEEK: the bytes stay queued. A server reads a PROXY protocol header this way
+ * and then consumes exactly its length, so that the stream (or OpenSSL reading the fd
+ * itself) starts at the first byte after it.
+ */
+napi_value ss_peek(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t fd;
+  uint8_t *data;
+  size_t len, off, count;
+  ssize_t r;
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
+  if (ssn_arg_bytes(env, argv[1], "buffer", &data, &len) != 0) return NULL;
+  if (ssn_arg_window_opt(env, argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL, len, &off,
+                    &count) != 0)
+    return NULL;
+  if (count > SS_MAX_IO) count = SS_MAX_IO;
+  do r = recv(fd, data + off, count, MSG_PEEK | MSG_DONTWAIT);
+  while (r < 0 && errno == EINTR);
+  return ssn_int(env, r >= 0 ? (int32_t)r : -errno);
+}
+
 /* send with MSG_NOSIGNAL: EPIPE instead of SIGPIPE even if the embedder did not ignore it.
  * ENOTSOCK falls back to write(2) so pipes work too (rare, so the hot path stays send). */
 static ssize_t send_all_kinds(int fd, const void *p, size_t n) {

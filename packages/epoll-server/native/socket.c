@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Default like libuv/Node: SOMAXCONN is clamped by the kernel anyway. */
@@ -247,4 +248,22 @@ napi_value ss_release(napi_env env, napi_callback_info info) {
 
 napi_value ss_adopt(napi_env env, napi_callback_info info) {
   return set_owned(env, info, 1);
+}
+
+/*
+ * socketIdentity(fd) -> the inode of the file `fd` refers to (> 0), or -errno (-EBADF for a
+ * closed fd). fds are reused at once, so a number alone cannot tell whether an fd handed to
+ * a worker is still that connection: the inode can (a worker pool closes what a dead
+ * worker left open only if it is still the socket it handed over).
+ */
+napi_value ss_socket_identity(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  int32_t fd;
+  struct stat st;
+  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
+  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
+  double identity = fstat(fd, &st) == 0 ? (double)st.st_ino : -(double)errno;
+  if (napi_create_double(env, identity, &result) != napi_ok) return NULL;
+  return result;
 }

@@ -6,8 +6,8 @@
  *
  *   - JS gets plain integers (fds, loop ids, u32 tokens), never externals: integers cross
  *     worker_threads, need no finalizers and cost nothing to pass.
- *   - Hot-path calls (read, write, writev, accept, shutdown, socketError) never throw on a
- *     system error: they return a negative errno (-11 for EAGAIN). Throwing costs
+ *   - Hot-path calls (read, peek, write, writev, accept, shutdown, socketError) never
+ *     throw on a system error: they return a negative errno (-11 for EAGAIN). Throwing costs
  *     microseconds and EAGAIN is the normal outcome of an edge-triggered read loop.
  *   - Every other call throws the JS SystemError class (code, errno > 0, syscall) that the
  *     loader registers with setErrorClass(); bad argument types throw TypeError/RangeError.
@@ -78,11 +78,13 @@ napi_value ss_shutdown(napi_env env, napi_callback_info info);
 napi_value ss_close(napi_env env, napi_callback_info info);
 napi_value ss_release(napi_env env, napi_callback_info info);
 napi_value ss_adopt(napi_env env, napi_callback_info info);
+napi_value ss_socket_identity(napi_env env, napi_callback_info info);
 /* Makes sure inst->reserve_fd is open (best effort). */
 void ss_reserve_fd(ss_instance *inst);
 
 /* ---- io.c: the data path --------------------------------------------------------------- */
 napi_value ss_read(napi_env env, napi_callback_info info);
+napi_value ss_peek(napi_env env, napi_callback_info info);
 napi_value ss_write(napi_env env, napi_callback_info info);
 napi_value ss_writev(napi_env env, napi_callback_info info);
 

@@ -2,10 +2,13 @@ import { FrameError, type Frame } from '@simple-stream/frames';
 import type { Stream } from '@simple-stream/stream';
 import { ConnectionError, ConnectionErrorCode } from './errors.js';
 import { FdTransport } from './fd-transport.js';
+import type { ThreadBroker } from './broker.js';
 import type { Handler } from './handler.js';
 import { Epoll } from './native.js';
+import type { ProxyHeader } from './proxy-header.js';
 import { READ_EVENTS, READ_WRITE_EVENTS, reactor, type Corked, type Endpoint } from './reactor.js';
 import { Socket, type SendStatus } from './socket.js';
+import type { StatsRequests } from './stats-request.js';
 
 /** What a connection needs from the server or client that made it. */
 export interface ConnectionOwner<F extends Frame = Frame> {
@@ -19,6 +22,10 @@ export interface ConnectionOwner<F extends Frame = Frame> {
   sent(): void;
   /** The connection is gone (its fd closed); report it. */
   removed(connection: Connection<F>, reason: Error | null): void;
+  /** Publish and send among the server's connections (servers only, not clients). */
+  readonly broker?: ThreadBroker;
+  /** Takes hydrogen's stats requests before the handler sees them (`config.statsRequests`). */
+  readonly statsRequests?: StatsRequests | null;
 }
 
 /**
@@ -43,6 +50,10 @@ export class Connection<F extends Frame = Frame> implements Endpoint, Corked {
   readonly stream: Stream<F>;
   readonly socket: Socket<F>;
   readonly owner: ConnectionOwner<F>;
+  /** Unique among the server's connections, on every thread (0 for a client's). */
+  readonly id: number;
+  /** The PROXY protocol header read before the stream started (`config.proxyProtocol`). */
+  readonly proxyHeader: ProxyHeader | null;
   readonly #token: number;
   #state = OPEN;
   #corked = false;
@@ -51,7 +62,7 @@ export class Connection<F extends Frame = Frame> implements Endpoint, Corked {
   #drainOwed = false;
 
   /** Registers `stream`, which must run over an FdTransport of `fd`. */
-  constructor(owner: ConnectionOwner<F>, fd: number, stream: Stream<F>) {
+  constructor(owner: ConnectionOwner<F>, fd: number, stream: Stream<F>, id = 0, proxyHeader: ProxyHeader | null = null) {
     const transport = stream.transport;
     if (!(transport instanceof FdTransport) || transport.fd !== fd) {
       throw new ConnectionError(ConnectionErrorCode.BadStream, `onNewConnection must return a stream over new FdTransport(${fd})`);
@@ -59,13 +70,15 @@ export class Connection<F extends Frame = Frame> implements Endpoint, Corked {
     this.fd = fd;
     this.stream = stream;
     this.owner = owner;
+    this.id = id;
+    this.proxyHeader = proxyHeader;
     this.socket = new Socket(this);
-    // A stream that acts outside this connection's events (a WebSocket's pings and close
-    // deadlines) gets its Socket, so that those sends and closes go through the connection.
-    (stream as Stream<F> & Partial<SocketAware<F>>).attach?.(this.socket);
     const r = reactor();
     this.#token = r.add(this, fd, READ_EVENTS);
     r.hold();
+    // A stream that acts outside this connection's events (a WebSocket's pings and close
+    // deadlines) gets its Socket, so that those sends and closes go through the connection.
+    (stream as Stream<F> & Partial<SocketAware<F>>).attach?.(this.socket);
   }
 
   /** True until the connection is closing or closed. */
@@ -170,8 +183,10 @@ export class Connection<F extends Frame = Frame> implements Endpoint, Corked {
     if (frames.length === 0) return;
     this.owner.received(frames.length);
     const handler = this.owner.handler;
+    const statsRequests = this.owner.statsRequests ?? null;
     for (const frame of frames) {
       if (this.#state !== OPEN) return;
+      if (statsRequests !== null && statsRequests.take(this.socket, frame)) continue;
       try {
         handler.onDataReceived(this.socket, frame.payload, frame);
       } catch (err) {

@@ -8,8 +8,20 @@ export const ConnectionErrorCode = {
   ServerClosed: 'SERVER_CLOSED',
   /** The stream given by onNewConnection does not run over this connection's fd. */
   BadStream: 'BAD_STREAM',
-  /** The stream's handshake (TLS) did not complete within `config.handshakeTimeoutMs`. */
+  /**
+   * The stream's handshake (TLS) did not complete within `config.handshakeTimeoutMs`; with
+   * `config.proxyProtocol`, also a peer that did not send its whole PROXY header in time.
+   */
   HandshakeTimeout: 'HANDSHAKE_TIMEOUT',
+  /**
+   * `config.proxyProtocol` is on and the connection did not start with a valid PROXY
+   * protocol header (or ended before it was complete); the message says what was wrong.
+   */
+  ProxyProtocol: 'PROXY_PROTOCOL',
+  /** Nothing was read from or written to the connection for `config.idleTimeoutMs`. */
+  IdleTimeout: 'IDLE_TIMEOUT',
+  /** The worker thread that owned the connection died (threw outside a callback, exited). */
+  WorkerDied: 'WORKER_DIED',
 } as const;
 
 /**

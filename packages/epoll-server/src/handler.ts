@@ -35,8 +35,10 @@ export interface Handler<F extends Frame = Frame> {
    * The connection is closed and its fd released. `reason` is null when it ended cleanly
    * (the peer finished, or `socket.shutdown()`/`server.close()` completed), else a
    * FrameError, TransportError or ConnectionError (`HANDSHAKE_TIMEOUT` for a peer that
-   * stalled mid-handshake); over TLS also a TlsError (garbage instead of TLS, a refused
-   * certificate…, with OpenSSL's reason in `code`).
+   * stalled mid-handshake, `IDLE_TIMEOUT` past `config.idleTimeoutMs`); over TLS also a
+   * TlsError (garbage instead of TLS, a refused certificate…, with OpenSSL's reason in
+   * `code`). With worker threads, the connections of a worker that died are reported by
+   * its replacement, with ConnectionError `WORKER_DIED`: fds it never saw open.
    */
   onConnectionRemoved?(fd: number, reason: Error | null): void;
 }

@@ -10,6 +10,9 @@ import { native } from './native.js';
 useNativeMask(native.mask);
 
 export { begin, Server } from './server.js';
+export { WorkerPool, type WorkerExit } from './pool.js';
+export type { Broker } from './broker.js';
+export type { HandlerModule, WorkerContext } from './handler-module.js';
 export { connect, type ConnectOptions } from './client.js';
 export type { Config } from './config.js';
 export type { Handler } from './handler.js';
@@ -17,6 +20,19 @@ export type { SocketAware } from './connection.js';
 export { Socket, type SendStatus } from './socket.js';
 export type { Stats } from './counters.js';
 export { ConnectionError, ConnectionErrorCode } from './errors.js';
+export { parseProxyHeader, PROXY_HEADER_MAX_LENGTH } from './proxy-protocol.js';
+export type { ProxyHeader, ProxyProtocolMode } from './proxy-header.js';
+export {
+  StatsRequests,
+  StatsRequestError,
+  StatsRequestErrorCode,
+  decodeStatsRequest,
+  encodeStatsRequest,
+  STATS_MAX_PENDING,
+  STATS_MAX_SECONDS,
+  type StatsPeer,
+} from './stats-request.js';
+export type { StatsReport } from './stats-report.js';
 export { FdTransport, transportError } from './fd-transport.js';
 export { Slab } from './slab.js';
 export * from './native.js';

@@ -214,6 +214,14 @@ export interface NativeBinding {
    */
   read(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
   /**
+   * recv(2) with MSG_PEEK | MSG_DONTWAIT into `buffer[offset, offset + length)`: copies
+   * what is queued without consuming it (a PROXY protocol header is peeked, then exactly
+   * its length is read). Never blocks, even on a blocking fd.
+   * @returns `n > 0` bytes copied, `0` at end of stream, or a negative errno (`-EAGAIN`
+   * when nothing is queued). Never throws for a system error.
+   */
+  peek(fd: number, buffer: Uint8Array, offset?: number, length?: number): number;
+  /**
    * send(2) with MSG_NOSIGNAL of `buffer[offset, offset + length)` (write(2) for non-socket
    * fds). Hot path.
    * @returns bytes written (possibly fewer than asked: keep the rest for EPOLLOUT) or a
@@ -240,6 +248,12 @@ export interface NativeBinding {
   release(fd: number): void;
   /** Takes ownership of an open `fd` (e.g. from another worker): teardown closes it. */
   adopt(fd: number): void;
+  /**
+   * The inode of the file `fd` refers to (fstat), or a negative errno (`-EBADF` once
+   * closed). Tells whether an fd number still names the same socket after it may have
+   * been closed and reused. Never throws for a system error.
+   */
+  socketIdentity(fd: number): number;
 
   // ---- socket options (see socket-options.ts for the named API) ----------------------
 

@@ -1,19 +1,40 @@
 import type { Frame } from '@simple-stream/frames';
-import { handshakeTimeoutOf, limitsOf, type Config } from './config.js';
+import { ThreadBroker, type Broker } from './broker.js';
+import { handshakeTimeoutOf, idleTimeoutOf, limitsOf, proxyProtocolOf, type Config } from './config.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { Counters, type Stats } from './counters.js';
 import { ConnectionError, ConnectionErrorCode } from './errors.js';
 import type { Handler } from './handler.js';
 import { HandshakeDeadlines } from './handshakes.js';
+import { IdleSweep } from './idle.js';
+import { WorkerPool } from './pool.js';
 import { EAGAIN, Epoll, native } from './native.js';
+import { ProxyGate } from './proxy-gate.js';
+import type { ProxyHeader } from './proxy-header.js';
 import { reactor, type Endpoint } from './reactor.js';
 import { setNoDelay } from './socket-options.js';
+import { StatsRequests } from './stats-request.js';
+
+/**
+ * @internal A worker's server: it listens on nothing itself; its pool accepts and hands it
+ * connections (`adopt`), and its broker forwards what belongs to other workers.
+ */
+export interface Attachment {
+  readonly broker: ThreadBroker;
+  /** The pool's listening socket, as `fd`, `address` and `port` report it. */
+  readonly fd: number;
+  readonly address: string;
+  readonly port: number;
+  /** The figures of the whole pool (every worker's, summed), for stats requests. */
+  readonly figures: () => Promise<Stats>;
+}
 
 /**
  * hydrogen's server: a listening socket on the thread's reactor, accepting until the
- * kernel's queue is empty on each edge, and the connections it accepted.
+ * kernel's queue is empty on each edge, and the connections it accepted. In a worker
+ * pool, each worker runs one without a listener of its own (see `WorkerPool`).
  */
-export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endpoint {
+export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endpoint, Broker {
   readonly handler: Handler<F>;
   readonly maxQueued: number;
   readonly queuePolicy: 'close' | 'drop';
@@ -27,19 +48,44 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
   readonly #accepted = new Int32Array(128);
   readonly #token: number;
   readonly #handshakes: HandshakeDeadlines<F>;
+  readonly #idle: IdleSweep<F>;
+  /** Sockets still sending their PROXY header (`config.proxyProtocol`), else null. */
+  readonly #proxyGate: ProxyGate | null;
+  /** @internal hydrogen's stats requests (`config.statsRequests`), else null. */
+  readonly statsRequests: StatsRequests | null;
+  /** @internal This thread's connections by id and their subscriptions. */
+  readonly broker: ThreadBroker;
+  #lastId = 0;
   #closing: Promise<void> | null = null;
   #allRemoved: (() => void) | null = null;
   /** accept(2) failures other than EAGAIN (EMFILE…), counted rather than thrown. */
   acceptErrors = 0;
 
   /** @internal Use {@link begin}. */
-  constructor(handler: Handler<F>, config: Config) {
+  constructor(handler: Handler<F>, config: Config, attachment?: Attachment) {
     const limits = limitsOf(config);
     this.handler = handler;
     this.maxQueued = limits.maxQueued;
     this.queuePolicy = limits.queuePolicy;
     this.#handshakes = new HandshakeDeadlines(handshakeTimeoutOf(config));
+    this.#idle = new IdleSweep(idleTimeoutOf(config));
     this.#noDelay = config.noDelay ?? true;
+    const proxyProtocol = proxyProtocolOf(config);
+    this.#proxyGate =
+      proxyProtocol === false
+        ? null
+        : new ProxyGate(proxyProtocol, handshakeTimeoutOf(config), (fd, id, header) => this.#open(fd, id, header), (fd, reason) => this.#refuse(fd, reason));
+    // One thread's figures; a worker pool must give a source that sums its workers.
+    this.statsRequests = config.statsRequests === true ? new StatsRequests(attachment?.figures ?? (() => this.stats())) : null;
+    this.broker = attachment?.broker ?? new ThreadBroker();
+    const r = reactor();
+    r.reserve(r.size + 1 + (config.preAllocated ?? 1024));
+    if (attachment !== undefined) {
+      ({ fd: this.fd, address: this.address, port: this.port } = attachment);
+      this.#token = -1;
+      r.hold();
+      return;
+    }
     this.fd = native.listen(config.addr ?? '0.0.0.0', config.port ?? 0, config.backlog ?? 511, {
       reuseAddr: true,
       reusePort: config.reusePort ?? false,
@@ -47,10 +93,23 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
     const local = native.localAddress(this.fd);
     this.address = local.address;
     this.port = local.port;
-    const r = reactor();
-    r.reserve(r.size + 1 + (config.preAllocated ?? 1024));
     this.#token = r.add(this, this.fd, Epoll.IN | Epoll.ET);
     r.hold();
+  }
+
+  /** Sends `payload` to the subscribers of `topic` (see {@link Broker.publish}). */
+  publish(topic: string, payload: Uint8Array): void {
+    this.broker.publish(topic, payload);
+  }
+
+  /** Sends `payload` to connection `id` (see {@link Broker.send}). */
+  send(id: number, payload: Uint8Array): boolean {
+    return this.broker.send(id, payload);
+  }
+
+  /** @internal A worker's server takes over connection `fd`, accepted by its pool as `id`. */
+  adopt(fd: number, id: number): void {
+    this.#admit(fd, id);
   }
 
   /** Current figures: connections, messages and bytes in both directions. */
@@ -68,6 +127,11 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
     return this.#counters.live.size;
   }
 
+  /** Sockets accepted whose PROXY header has not all arrived (`config.proxyProtocol`). */
+  get awaitingProxyHeader(): number {
+    return this.#proxyGate?.pending ?? 0;
+  }
+
   onEvents(): void {
     const out = this.#accepted;
     for (;;) {
@@ -76,7 +140,7 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
         if (n !== -EAGAIN) this.acceptErrors++;
         return;
       }
-      for (let i = 0; i < n; i++) this.#open(out[i]);
+      for (let i = 0; i < n; i++) this.#admit(out[i], ++this.#lastId);
       if (n < out.length) {
         if (out[n] !== -EAGAIN) this.acceptErrors++;
         return;
@@ -94,6 +158,9 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
 
   removed(connection: Connection<F>, reason: Error | null): void {
     this.#counters.retire(connection);
+    this.broker.detach(connection.socket);
+    this.#idle.forget(connection);
+    this.statsRequests?.forget(connection.socket);
     this.#report(connection.fd, reason);
     if (this.#allRemoved !== null && this.#counters.live.size === 0) this.#allRemoved();
   }
@@ -110,10 +177,14 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
 
   async #close(timeoutMs: number): Promise<void> {
     const r = reactor();
-    r.remove(this.#token, this.fd);
-    native.close(this.fd);
+    if (this.#token >= 0) {
+      r.remove(this.#token, this.fd);
+      native.close(this.fd);
+    }
     r.release();
     this.#handshakes.stop();
+    this.#idle.stop();
+    this.#proxyGate?.close();
     const live = this.#counters.live;
     if (live.size > 0) {
       const done = new Promise<void>((resolve) => (this.#allRemoved = resolve));
@@ -127,7 +198,20 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
     }
   }
 
-  #open(fd: number): void {
+  /** A new socket: its stream starts now, or once its PROXY header is read and removed. */
+  #admit(fd: number, id: number): void {
+    if (this.#proxyGate === null) this.#open(fd, id, null);
+    else this.#proxyGate.admit(fd, id);
+  }
+
+  /** Its PROXY header was missing, malformed or late: the socket is closed already. */
+  #refuse(fd: number, reason: Error): void {
+    this.#counters.accepted++;
+    this.#counters.removed++;
+    this.#report(fd, reason);
+  }
+
+  #open(fd: number, id: number, proxied: ProxyHeader | null): void {
     this.#counters.accepted++;
     if (this.#noDelay) {
       try {
@@ -138,7 +222,7 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
     }
     let connection: Connection<F>;
     try {
-      connection = new Connection(this, fd, this.handler.onNewConnection(fd));
+      connection = new Connection(this, fd, this.handler.onNewConnection(fd), id, proxied);
     } catch (err) {
       native.close(fd);
       const reason = err instanceof ConnectionError ? err : new ConnectionError(ConnectionErrorCode.HandlerThrew, 'onNewConnection threw', { cause: err });
@@ -147,7 +231,9 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
       return;
     }
     this.#counters.live.add(connection);
+    this.broker.attach(connection.socket);
     this.#handshakes.watch(connection);
+    this.#idle.watch(connection);
     if (this.handler.onOpen !== undefined) {
       try {
         this.handler.onOpen(connection.socket);
@@ -170,10 +256,22 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
 /**
  * Starts a server (hydrogen's `begin`): listens on `config.addr:config.port`, calls
  * `handler.onServerCreated` with the listening fd, and resolves with the server.
+ *
+ * Given a Handler, the server runs on the calling thread (`config.maxThreads` must be 1).
+ * Given a handler module (a path or URL, see `HandlerModule`), it runs `config.maxThreads`
+ * worker threads that each load the module, and resolves with their `WorkerPool` once
+ * every worker runs (each calls its handler's `onServerCreated` with the listening fd).
  */
-export async function begin<F extends Frame = Frame>(handler: Handler<F>, config: Config = {}): Promise<Server<F>> {
+export function begin<F extends Frame = Frame>(handler: Handler<F>, config?: Config): Promise<Server<F>>;
+export function begin(module: string | URL, config?: Config): Promise<WorkerPool>;
+export async function begin<F extends Frame = Frame>(handler: Handler<F> | string | URL, config: Config = {}): Promise<Server<F> | WorkerPool> {
+  if (typeof handler === 'string' || handler instanceof URL) {
+    const pool = new WorkerPool(handler, config);
+    await pool.start();
+    return pool;
+  }
   const threads = config.maxThreads ?? 1;
-  if (threads !== 1) throw new RangeError(`maxThreads ${threads}: only 1 is supported until the worker pool lands`);
+  if (threads !== 1) throw new RangeError(`maxThreads ${threads}: worker threads load the handler from a module: pass its path or URL to begin()`);
   const server = new Server(handler, config);
   try {
     handler.onServerCreated?.(server.fd);

@@ -1,7 +1,9 @@
 import type { Frame } from '@simple-stream/frames';
 import type { Stream } from '@simple-stream/stream';
+import type { Broker, ThreadBroker } from './broker.js';
 import type { Connection } from './connection.js';
 import { native, type SocketAddress } from './native.js';
+import type { ProxyHeader } from './proxy-header.js';
 
 /**
  * What `send` did with a message:
@@ -30,6 +32,23 @@ export class Socket<F extends Frame = Frame> {
   }
 
   /**
+   * The connection's id, unique among the server's connections on every worker (fds are
+   * reused at once; ids never are): `server.send(id, payload)` reaches it from anywhere.
+   */
+  get id(): number {
+    return this.#connection.id;
+  }
+
+  /**
+   * The server as handler code reaches it from this connection: `publish` to a topic's
+   * subscribers and `send` to a connection by id, on every worker. Throws for a client's
+   * connection (`connect`), which belongs to no server.
+   */
+  get server(): Broker {
+    return this.#broker();
+  }
+
+  /**
    * The connection's stream (Plain or Secure). Over TLS, once the handshake is complete:
    * `(socket.stream as Secure).peerCertificate?.subject` / `.fingerprint256` (mTLS),
    * `.protocol`, `.alpnProtocol`, `.servername`, `.authorized`.
@@ -38,9 +57,25 @@ export class Socket<F extends Frame = Frame> {
     return this.#connection.stream;
   }
 
-  /** The peer's address (getpeername), looked up once. */
+  /**
+   * The client's address, looked up once: the peer's (getpeername), or, behind a proxy
+   * (`config.proxyProtocol`), the source its PROXY header gave, when it gave one.
+   */
   get remoteAddress(): SocketAddress {
-    return (this.#remote ??= native.remoteAddress(this.#connection.fd));
+    return (this.#remote ??= this.#connection.proxyHeader?.source ?? this.peerAddress);
+  }
+
+  /**
+   * The socket's own peer (getpeername): behind a proxy (`config.proxyProtocol`), the
+   * proxy; otherwise the same as `remoteAddress`.
+   */
+  get peerAddress(): SocketAddress {
+    return native.remoteAddress(this.#connection.fd);
+  }
+
+  /** The PROXY protocol header the connection started with (`config.proxyProtocol`), else null. */
+  get proxyHeader(): ProxyHeader | null {
+    return this.#connection.proxyHeader;
   }
 
   /** Bytes accepted by `send` that the kernel has not taken yet. */
@@ -63,6 +98,19 @@ export class Socket<F extends Frame = Frame> {
     return this.#connection.send(frame);
   }
 
+  /**
+   * Receives, from now on, what is published to `topic` (`server.publish` on any worker),
+   * framed by this connection's stream, until `unsubscribe` or the connection's removal.
+   */
+  subscribe(topic: string): void {
+    this.#broker().subscribe(this as Socket, topic);
+  }
+
+  /** Stops receiving `topic`. */
+  unsubscribe(topic: string): void {
+    this.#broker().unsubscribe(this as Socket, topic);
+  }
+
   /** Sends what is queued, then closes; `onConnectionRemoved` gets a null reason. */
   shutdown(): void {
     this.#connection.end();
@@ -71,5 +119,11 @@ export class Socket<F extends Frame = Frame> {
   /** Closes at once, dropping queued output; `onConnectionRemoved` gets `reason`. */
   close(reason: Error | null = null): void {
     this.#connection.close(reason);
+  }
+
+  #broker(): ThreadBroker {
+    const broker = this.#connection.owner.broker;
+    if (broker === undefined) throw new TypeError('publish, subscribe and send are for server connections, not a client\'s');
+    return broker;
   }
 }
