@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// The worker pool (begin(module, { maxThreads })) side by side with itself and node:net,
+// each server in its own process, interleaved round by round:
+//   (i)  a CPU-heavy handler (SHA-256 run HASH times over each 32-byte payload) under the
+//        pipelined load generator (native/loadgen.c): 2 workers against 1 worker, with the
+//        load generator's own CPU reported (the machine's 2 cores are shared with it);
+//   (ii) connection churn (native/churn.c: connect, one 32-byte echo, close, by 64
+//        clients at a time): the pool and the one-thread server against node:net.
+// Prints medians, ratios and the issue's targets.
+//   node bench/workers.mjs [--quick] [--json] [--only=cpu,churn] [--hash=K]
+import { join } from 'node:path';
+import { environment, formatRate, formatRatio, parseArgs, printTable } from './lib/measure.mjs';
+import { rotatedRounds } from './lib/rounds.mjs';
+import { benchDir, buildNative, cpuMeter, run, startServer } from './lib/processes.mjs';
+
+const args = parseArgs();
+const hash = Number(process.argv.find((a) => a.startsWith('--hash='))?.slice(7) ?? 32);
+const rounds = args.quick ? 1 : 5;
+const seconds = args.quick ? 0.5 : 3;
+const warmup = args.quick ? 0.2 : 1;
+const node = process.execPath;
+const peer = join(benchDir, 'peers/workers-echo.mjs');
+const wanted = (name) => args.only === null || args.only.some((w) => name.includes(w.toLowerCase()));
+
+const scenarios = [
+  {
+    name: 'cpu',
+    label: `(i) CPU-heavy handler (SHA-256 x${hash} per message): 64 connections, 16 in flight each, 32 B`,
+    client: buildNative('loadgen'),
+    clientArgs: (port) => ['127.0.0.1', port, 64, 16, 32, seconds, warmup],
+    rate: 'msgs_per_s',
+    unit: 'msgs/s',
+    servers: () => [
+      startServer('2 workers', node, [peer, '2', String(hash)]),
+      startServer('1 worker', node, [peer, '1', String(hash)]),
+      startServer('no pool', node, [peer, '0', String(hash)]),
+    ],
+    targets: [['2 workers', '1 worker', '>=', 1.7]],
+  },
+  {
+    name: 'churn',
+    label: '(ii) connection churn: 64 clients, each cycle connect, one 32 B echo, close',
+    client: buildNative('churn'),
+    clientArgs: (port) => ['127.0.0.1', port, 64, seconds, warmup],
+    rate: 'conns_per_s',
+    unit: 'conns/s',
+    servers: () => [
+      startServer('2 workers', node, [peer, '2']),
+      startServer('1 worker', node, [peer, '1']),
+      startServer('no pool', node, [peer, '0']),
+      startServer('net', node, [join(benchDir, 'peers/net-echo.mjs')]),
+    ],
+    targets: [
+      ['2 workers', 'net', '>=', 1.5],
+      ['no pool', 'net', '', 0],
+      // With the churn client near 100% of a core, conns/s is its limit more than the
+      // servers': how much less CPU a server spends per connection than net tells them apart.
+      ['2 workers', 'net', '', 0, 'cpu'],
+      ['no pool', 'net', '', 0, 'cpu'],
+    ],
+  },
+].filter((s) => wanted(s.name));
+
+/** One client run against one server: the client's JSON plus CPU use of everyone. */
+async function measure(server, s) {
+  let meter;
+  const timer = setTimeout(() => (meter = cpuMeter([server.pid])), warmup * 1000);
+  const { stdout } = await run(s.client, s.clientArgs(server.port).map(String));
+  clearTimeout(timer);
+  const result = JSON.parse(stdout);
+  const cpu = meter?.stop();
+  result.rate = result[s.rate];
+  // rotatedRounds reports the spread of `msgs_per_s`: the scenario's rate.
+  result.msgs_per_s = result.rate;
+  result.server_cpu_pct = cpu?.pct[0] ?? NaN;
+  result.others_cpu_pct = cpu === undefined ? NaN : Math.max(0, cpu.machine - cpu.pct[0] - result.cpu_pct);
+  // Server CPU time per unit (message or connection), whatever share of the CPUs it got.
+  result.server_us_per = (1e4 * result.server_cpu_pct) / result.rate;
+  return result;
+}
+
+const FIELDS = ['rate', 'msgs_per_s', 'lat_p50_us', 'lat_p99_us', 'server_cpu_pct', 'server_us_per', 'cpu_pct', 'others_cpu_pct'];
+const results = {};
+const verdicts = [];
+if (!args.json) console.log(`${environment()}; ${rounds} round(s) of ${seconds} s after ${warmup} s warm-up, medians`);
+for (const s of scenarios) {
+  const servers = await Promise.all(s.servers());
+  try {
+    results[s.name] = await rotatedRounds(servers, rounds, FIELDS, (server) => measure(server, s));
+  } finally {
+    for (const server of servers) server.stop();
+  }
+  const m = results[s.name];
+  for (const [ours, other, op, goal, measure = 'rate'] of s.targets) {
+    // 'cpu': the other's server CPU per unit over ours (above 1: ours spends less).
+    const cpu = measure === 'cpu';
+    const ratio = cpu ? m[other].server_us_per / m[ours].server_us_per : m[ours].rate / m[other].rate;
+    const ok = op === '>=' ? ratio >= goal : null;
+    const what = cpu ? `CPU per ${s.name === 'churn' ? 'conn' : 'msg'}` : s.unit;
+    const pair = cpu ? `${other} / ${ours}` : `${ours} / ${other}`;
+    verdicts.push({ scenario: s.name, what, pair, ratio, target: op === '' ? null : `${op} ${goal}`, verdict: ok === null ? 'info' : ok ? 'PASS' : 'MISS' });
+  }
+  if (args.json) continue;
+  console.log(`\n${s.label}`);
+  const us = (v) => `${v.toFixed(v >= 10 ? 0 : 1)} us`;
+  const pct = (v) => `${v.toFixed(0)}%`;
+  printTable(
+    ['server', s.unit, 'spread', 'p50', 'p99', 'server CPU', `CPU/${s.name === 'churn' ? 'conn' : 'msg'}`, 'client CPU', 'others CPU'],
+    servers.map(({ name }) => {
+      const r = m[name];
+      return [name, formatRate(r.rate, ''), `±${r.spread_pct.toFixed(0)}%`, us(r.lat_p50_us), us(r.lat_p99_us), pct(r.server_cpu_pct), us(r.server_us_per), pct(r.cpu_pct), pct(r.others_cpu_pct)];
+    }),
+  );
+}
+
+if (args.json) {
+  console.log(JSON.stringify({ environment: environment(), rounds, seconds, hash, results, targets: verdicts }, null, 2));
+} else {
+  console.log('\nratios (of medians) against the targets');
+  printTable(
+    ['scenario', 'measure', 'ratio', 'value', 'target', ''],
+    verdicts.map((v) => [v.scenario, v.what, v.pair, formatRatio(v.ratio), v.target === null ? '' : v.target.replace(/([\d.]+)$/, '$1x'), v.verdict === 'info' ? '' : v.verdict]),
+  );
+}
+// Missed targets are results, not failures of the benchmark: the exit status stays 0.
