@@ -11,6 +11,7 @@ useNativeMask(native.mask);
 
 export { begin, Server } from './server.js';
 export { WorkerPool, type WorkerExit } from './pool.js';
+export { beginProcesses, ProcessGroup, type ProcessesConfig, type ProcessExit } from './processes.js';
 export type { Broker } from './broker.js';
 export type { HandlerModule, WorkerContext } from './handler-module.js';
 export { connect, type ConnectOptions } from './client.js';
