@@ -10,6 +10,8 @@
         "native/addon.c",
         "native/args.c",
         "native/memory.c",
+        "native/objects.c",
+        "native/sink.c",
         "native/inflate.c",
         "native/deflate.c",
         "<!@(node -p \"require('@simple-stream/native-common').sources.join(' ')\")"

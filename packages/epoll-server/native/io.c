@@ -19,25 +19,44 @@
 #define IOV_MAX 1024
 #endif
 
-/* read(fd, buf, offset?, length?) -> n > 0 bytes, 0 at end of stream, or -errno. */
-napi_value ss_read(napi_env env, napi_callback_info info) {
+/*
+ * The arguments of read, peek and write: (fd, buf, offset?, length?). Sets *p and *count
+ * to the window, clamped to what one call can move; 0, or -1 with an exception pending.
+ * Inline: each data-path call decodes its arguments as if written out in it.
+ */
+static inline int fd_window(napi_env env, napi_callback_info info, int32_t *fd, uint8_t **p,
+                            size_t *count) {
   size_t argc = 4;
   napi_value argv[4];
-  int32_t fd;
   uint8_t *data;
-  size_t len, off, count;
-  ssize_t r;
-  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
-  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
-  if (ssn_arg_bytes(env, argv[1], "buffer", &data, &len) != 0) return NULL;
-  if (ssn_arg_window_opt(env, argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL, len, &off,
-                    &count) != 0)
-    return NULL;
-  if (count > SS_MAX_IO) count = SS_MAX_IO;
-  /* read(2), not recv(2): works for any fd (pipes too) at the same cost. */
-  do r = read(fd, data + off, count);
-  while (r < 0 && errno == EINTR);
+  size_t len, off;
+  if (ssn_args(env, info, &argc, argv) == NULL ||
+      ssn_arg_i32(env, argv[0], "fd", fd) != 0 ||
+      ssn_arg_bytes(env, argv[1], "buffer", &data, &len) != 0 ||
+      ssn_arg_window_opt(env, argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL, len, &off,
+                         count) != 0)
+    return -1;
+  *p = data + off;
+  if (*count > SS_MAX_IO) *count = SS_MAX_IO;
+  return 0;
+}
+
+/* What a data-path call returns for a syscall's result: the count, or -errno. */
+static napi_value io_result(napi_env env, ssize_t r) {
   return ssn_int(env, r >= 0 ? (int32_t)r : -errno);
+}
+
+/* read(fd, buf, offset?, length?) -> n > 0 bytes, 0 at end of stream, or -errno. */
+napi_value ss_read(napi_env env, napi_callback_info info) {
+  int32_t fd;
+  uint8_t *p;
+  size_t count;
+  ssize_t r;
+  if (fd_window(env, info, &fd, &p, &count) != 0) return NULL;
+  /* read(2), not recv(2): works for any fd (pipes too) at the same cost. */
+  do r = read(fd, p, count);
+  while (r < 0 && errno == EINTR);
+  return io_result(env, r);
 }
 
 /*
@@ -47,22 +66,14 @@ napi_value ss_read(napi_env env, napi_callback_info info) {
  * itself) starts at the first byte after it.
  */
 napi_value ss_peek(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
   int32_t fd;
-  uint8_t *data;
-  size_t len, off, count;
+  uint8_t *p;
+  size_t count;
   ssize_t r;
-  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
-  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
-  if (ssn_arg_bytes(env, argv[1], "buffer", &data, &len) != 0) return NULL;
-  if (ssn_arg_window_opt(env, argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL, len, &off,
-                    &count) != 0)
-    return NULL;
-  if (count > SS_MAX_IO) count = SS_MAX_IO;
-  do r = recv(fd, data + off, count, MSG_PEEK | MSG_DONTWAIT);
+  if (fd_window(env, info, &fd, &p, &count) != 0) return NULL;
+  do r = recv(fd, p, count, MSG_PEEK | MSG_DONTWAIT);
   while (r < 0 && errno == EINTR);
-  return ssn_int(env, r >= 0 ? (int32_t)r : -errno);
+  return io_result(env, r);
 }
 
 /* send with MSG_NOSIGNAL: EPIPE instead of SIGPIPE even if the embedder did not ignore it.
@@ -80,20 +91,11 @@ static ssize_t send_all_kinds(int fd, const void *p, size_t n) {
 
 /* write(fd, buf, offset?, length?) -> bytes written (maybe fewer than asked) or -errno. */
 napi_value ss_write(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
   int32_t fd;
-  uint8_t *data;
-  size_t len, off, count;
-  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
-  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
-  if (ssn_arg_bytes(env, argv[1], "buffer", &data, &len) != 0) return NULL;
-  if (ssn_arg_window_opt(env, argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL, len, &off,
-                    &count) != 0)
-    return NULL;
-  if (count > SS_MAX_IO) count = SS_MAX_IO;
-  ssize_t r = send_all_kinds(fd, data + off, count);
-  return ssn_int(env, r >= 0 ? (int32_t)r : -errno);
+  uint8_t *p;
+  size_t count;
+  if (fd_window(env, info, &fd, &p, &count) != 0) return NULL;
+  return io_result(env, send_all_kinds(fd, p, count));
 }
 
 /*
@@ -136,5 +138,5 @@ napi_value ss_writev(napi_env env, napi_callback_info info) {
     do r = writev(fd, iov, (int)count);
     while (r < 0 && errno == EINTR);
   }
-  return ssn_int(env, r >= 0 ? (int32_t)r : -errno);
+  return io_result(env, r);
 }

@@ -16,20 +16,40 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+/* setsockopt, throwing its failure; returns what the setter returns. */
+static napi_value set_option(napi_env env, int fd, int level, int name, const void *value,
+                             socklen_t len) {
+  if (setsockopt(fd, level, name, value, len) != 0)
+    return ss_throw_errno(env, errno, "setsockopt");
+  return ssn_undefined(env);
+}
+
+/* getsockopt, throwing its failure: 0, or -1 with the exception pending. */
+static int get_option(napi_env env, int fd, int level, int name, void *value, socklen_t *len) {
+  if (getsockopt(fd, level, name, value, len) == 0) return 0;
+  ss_throw_errno(env, errno, "getsockopt");
+  return -1;
+}
+
+/* The (fd, level, name) that the int-valued setter and getter start with. */
+static int option_of(napi_env env, const napi_value *argv, int32_t *fd, int32_t *level,
+                     int32_t *name) {
+  if (ssn_arg_i32(env, argv[0], "fd", fd) != 0 ||
+      ssn_arg_i32(env, argv[1], "level", level) != 0 ||
+      ssn_arg_i32(env, argv[2], "name", name) != 0)
+    return -1;
+  return 0;
+}
+
 /* setIntOption(fd, level, name, value) */
 napi_value ss_set_int_option(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   int32_t fd, level, name, value;
-  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
-  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0 ||
-      ssn_arg_i32(env, argv[1], "level", &level) != 0 ||
-      ssn_arg_i32(env, argv[2], "name", &name) != 0 ||
+  if (ssn_args(env, info, &argc, argv) == NULL || option_of(env, argv, &fd, &level, &name) != 0 ||
       ssn_arg_i32(env, argv[3], "value", &value) != 0)
     return NULL;
-  if (setsockopt(fd, level, name, &value, sizeof value) != 0)
-    return ss_throw_errno(env, errno, "setsockopt");
-  return ssn_undefined(env);
+  return set_option(env, fd, level, name, &value, sizeof value);
 }
 
 /* getIntOption(fd, level, name) -> int32 */
@@ -39,13 +59,9 @@ napi_value ss_get_int_option(napi_env env, napi_callback_info info) {
   int32_t fd, level, name;
   int value = 0;
   socklen_t len = sizeof value;
-  if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
-  if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0 ||
-      ssn_arg_i32(env, argv[1], "level", &level) != 0 ||
-      ssn_arg_i32(env, argv[2], "name", &name) != 0)
+  if (ssn_args(env, info, &argc, argv) == NULL || option_of(env, argv, &fd, &level, &name) != 0 ||
+      get_option(env, fd, level, name, &value, &len) != 0)
     return NULL;
-  if (getsockopt(fd, level, name, &value, &len) != 0)
-    return ss_throw_errno(env, errno, "getsockopt");
   return ssn_int(env, value);
 }
 
@@ -61,9 +77,7 @@ napi_value ss_set_linger(napi_env env, napi_callback_info info) {
       ssn_arg_i32(env, argv[2], "seconds", &seconds) != 0)
     return NULL;
   struct linger l = {.l_onoff = on, .l_linger = seconds};
-  if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l) != 0)
-    return ss_throw_errno(env, errno, "setsockopt");
-  return ssn_undefined(env);
+  return set_option(env, fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
 }
 
 /* getLinger(fd) -> seconds when lingering is on, -1 when it is off */
@@ -76,8 +90,7 @@ napi_value ss_get_linger(napi_env env, napi_callback_info info) {
   if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
   if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
   memset(&l, 0, sizeof l);
-  if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) != 0)
-    return ss_throw_errno(env, errno, "getsockopt");
+  if (get_option(env, fd, SOL_SOCKET, SO_LINGER, &l, &len) != 0) return NULL;
   return ssn_int(env, l.l_onoff ? l.l_linger : -1);
 }
 
@@ -104,9 +117,7 @@ napi_value ss_set_timeout_option(napi_env env, napi_callback_info info) {
     return NULL;
   }
   struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
-  if (setsockopt(fd, SOL_SOCKET, name, &tv, sizeof tv) != 0)
-    return ss_throw_errno(env, errno, "setsockopt");
-  return ssn_undefined(env);
+  return set_option(env, fd, SOL_SOCKET, name, &tv, sizeof tv);
 }
 
 /* getTimeoutOption(fd, SO_RCVTIMEO | SO_SNDTIMEO) -> ms (kernel keeps jiffies: whole
@@ -122,8 +133,7 @@ napi_value ss_get_timeout_option(napi_env env, napi_callback_info info) {
   if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0 || timeout_name(env, argv[1], &name) != 0)
     return NULL;
   memset(&tv, 0, sizeof tv);
-  if (getsockopt(fd, SOL_SOCKET, name, &tv, &len) != 0)
-    return ss_throw_errno(env, errno, "getsockopt");
+  if (get_option(env, fd, SOL_SOCKET, name, &tv, &len) != 0) return NULL;
   if (napi_create_int64(env, (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000, &r) != napi_ok)
     return NULL;
   return r;
@@ -139,9 +149,7 @@ napi_value ss_set_bind_to_device(napi_env env, napi_callback_info info) {
   if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0 ||
       ss_arg_string(env, argv[1], "interface", name, sizeof name) != 0)
     return NULL;
-  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, (socklen_t)strlen(name)) != 0)
-    return ss_throw_errno(env, errno, "setsockopt");
-  return ssn_undefined(env);
+  return set_option(env, fd, SOL_SOCKET, SO_BINDTODEVICE, name, (socklen_t)strlen(name));
 }
 
 /* getBindToDevice(fd) -> interface name, '' when unbound */
@@ -155,8 +163,7 @@ napi_value ss_get_bind_to_device(napi_env env, napi_callback_info info) {
   if (ssn_args(env, info, &argc, argv) == NULL) return NULL;
   if (ssn_arg_i32(env, argv[0], "fd", &fd) != 0) return NULL;
   memset(name, 0, sizeof name);
-  if (getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, &len) != 0)
-    return ss_throw_errno(env, errno, "getsockopt");
+  if (get_option(env, fd, SOL_SOCKET, SO_BINDTODEVICE, name, &len) != 0) return NULL;
   if (napi_create_string_utf8(env, name, strnlen(name, len), &r) != napi_ok) return NULL;
   return r;
 }

@@ -35,6 +35,20 @@ static int set_int(int fd, int level, int name, int value) {
   return setsockopt(fd, level, name, &value, sizeof value);
 }
 
+/* A new non-blocking TCP socket of `family`; -1 with the failure thrown. */
+static int stream_socket(napi_env env, int family) {
+  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) ss_throw_errno(env, errno, "socket");
+  return fd;
+}
+
+/* Closes fd after `syscall` failed on it (errno) and throws that failure. */
+static napi_value close_and_throw(napi_env env, int fd, const char *syscall) {
+  int err = errno;
+  close(fd);
+  return ss_throw_errno(env, err, syscall);
+}
+
 /* listen(host, port, backlog?, { reuseAddr = true, reusePort = false, ipv6Only = false }?)
  * -> fd. */
 napi_value ss_listen(napi_env env, napi_callback_info info) {
@@ -61,18 +75,15 @@ napi_value ss_listen(napi_env env, napi_callback_info info) {
       return NULL;
   }
 
-  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return ss_throw_errno(env, errno, "socket");
+  int fd = stream_socket(env, ss.ss_family);
+  if (fd < 0) return NULL;
   const char *syscall = "setsockopt";
   if ((reuse_addr && set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) != 0) ||
       (reuse_port && set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1) != 0) ||
       (ss.ss_family == AF_INET6 && set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only) != 0) ||
       (syscall = "bind", bind(fd, (struct sockaddr *)&ss, len) != 0) ||
-      (syscall = "listen", listen(fd, backlog) != 0)) {
-    int err = errno;
-    close(fd);
-    return ss_throw_errno(env, err, syscall);
-  }
+      (syscall = "listen", listen(fd, backlog) != 0))
+    return close_and_throw(env, fd, syscall);
   ss_fd_track(inst, fd);
   /* A listener is what can hit EMFILE: keep a spare fd from now on (see accept). */
   ss_reserve_fd(inst);
@@ -89,15 +100,11 @@ napi_value ss_connect(napi_env env, napi_callback_info info) {
   unsigned len;
   if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   if (ss_parse_address(env, argv[0], argv[1], &ss, &len) != 0) return NULL;
-  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return ss_throw_errno(env, errno, "socket");
+  int fd = stream_socket(env, ss.ss_family);
+  if (fd < 0) return NULL;
   /* EINTR on a non-blocking connect means the same as EINPROGRESS: it goes on. */
-  if (connect(fd, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS &&
-      errno != EINTR) {
-    int err = errno;
-    close(fd);
-    return ss_throw_errno(env, err, "connect");
-  }
+  if (connect(fd, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS && errno != EINTR)
+    return close_and_throw(env, fd, "connect");
   ss_fd_track(inst, fd);
   return ssn_int(env, fd);
 }

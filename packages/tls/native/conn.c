@@ -27,6 +27,13 @@ sst_conn *sst_conn_arg(napi_env env, sst_instance *inst, napi_value v) {
   return c;
 }
 
+sst_conn *sst_conn_only_arg(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  sst_instance *inst = ssn_args(env, info, &argc, argv);
+  return inst == NULL ? NULL : sst_conn_arg(env, inst, argv[0]);
+}
+
 /* An optional string argument, malloc'ed; NULL when undefined/null. */
 static int opt_string(napi_env env, napi_value v, char **out) {
   size_t n;
@@ -331,13 +338,9 @@ napi_value sst_send(napi_env env, napi_callback_info info) {
 
 /* shutdown(conn) -> 0 or -1: queues close_notify once the handshake is done. */
 napi_value sst_shutdown(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  sst_instance *inst;
   int32_t flags = 0;
   int failed;
-  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
-  sst_conn *c = sst_conn_arg(env, inst, argv[0]);
+  sst_conn *c = sst_conn_only_arg(env, info);
   if (c == NULL) return NULL;
   c->hold_output = 0; /* as in send */
   failed = begin(c);
@@ -362,11 +365,7 @@ void sst_note_eof(sst_conn *c) {
 
 /* eof(conn): the transport reported its end (span mode; fd mode sees read() return 0). */
 napi_value sst_eof(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  sst_instance *inst;
-  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
-  sst_conn *c = sst_conn_arg(env, inst, argv[0]);
+  sst_conn *c = sst_conn_only_arg(env, info);
   if (c == NULL) return NULL;
   sst_note_eof(c);
   return ssn_undefined(env);
@@ -377,12 +376,9 @@ napi_value sst_eof(napi_env env, napi_callback_info info) {
  * take to JS, whose transport then reports the EAGAIN itself (and can wait for EPOLLOUT).
  */
 napi_value sst_take_pending(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  sst_instance *inst;
-  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
-  sst_conn *c = sst_conn_arg(env, inst, argv[0]);
+  sst_conn *c = sst_conn_only_arg(env, info);
   if (c == NULL) return NULL;
+  sst_instance *inst = c->inst;
   inst->out_len = 0;
   int fd = c->fd;
   c->fd = -1; /* drain into out, as span mode does */

@@ -23,11 +23,8 @@ static napi_value boolean(napi_env env, int b) {
 /* info(conn) -> { protocol, cipher, alpn, servername, sessionReused, verifyCode,
  *                 verifyMessage, peerCertificate: boolean, server } */
 napi_value sst_info(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], obj, alpn = NULL;
-  sst_instance *inst;
-  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
-  sst_conn *c = sst_conn_arg(env, inst, argv[0]);
+  napi_value obj, alpn = NULL;
+  sst_conn *c = sst_conn_only_arg(env, info);
   if (c == NULL) return NULL;
   SSL *ssl = c->ssl;
   const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
@@ -138,14 +135,11 @@ static napi_value alt_names(napi_env env, X509 *x) {
 /* peerCertificate(conn) -> { subject, issuer, subjectAltName, validFrom, validTo,
  *                            fingerprint256, serialNumber, raw } | null */
 napi_value sst_peer_certificate(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], obj, raw;
-  sst_instance *inst;
+  napi_value obj, raw;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned md_len = 0;
   void *der;
-  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
-  sst_conn *c = sst_conn_arg(env, inst, argv[0]);
+  sst_conn *c = sst_conn_only_arg(env, info);
   if (c == NULL) return NULL;
   X509 *x = SSL_get0_peer_certificate(c->ssl);
   if (x == NULL) {
@@ -177,11 +171,8 @@ napi_value sst_peer_certificate(napi_env env, napi_callback_info info) {
 /* socketBytes(conn) -> [read, written]: what fd mode moved on the socket itself (the
  * transport's own counters never see it); [0, 0] in span mode. */
 napi_value sst_socket_bytes(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], arr, v;
-  sst_instance *inst;
-  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
-  sst_conn *c = sst_conn_arg(env, inst, argv[0]);
+  napi_value arr, v;
+  sst_conn *c = sst_conn_only_arg(env, info);
   if (c == NULL) return NULL;
   if (napi_create_array_with_length(env, 2, &arr) != napi_ok ||
       napi_create_double(env, (double)c->socket_read, &v) != napi_ok ||

@@ -163,6 +163,8 @@ napi_value sst_take_pending(napi_env env, napi_callback_info info);
 void sst_conn_destroy(sst_conn *c);
 /* The connection of a JS id argument; throws (returns NULL) for a stale or bad id. */
 sst_conn *sst_conn_arg(napi_env env, sst_instance *inst, napi_value v);
+/* The same for a call whose one argument is a connection id. */
+sst_conn *sst_conn_only_arg(napi_env env, napi_callback_info info);
 /* The client hello callback of SNI servers (installed by context.c). */
 int sst_client_hello_cb(SSL *ssl, int *alert, void *arg);
 

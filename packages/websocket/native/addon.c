@@ -13,17 +13,9 @@
 #include <stdlib.h>
 
 static void free_all(pmd_instance *inst) {
-  for (uint32_t i = 0; i < inst->inflaters.top; i++) {
-    pmd_inflater *f = inst->inflaters.items[i];
-    if (f != NULL) pmd_inflater_destroy(inst, f);
-  }
-  for (uint32_t i = 0; i < inst->deflaters.top; i++) {
-    pmd_deflater *d = inst->deflaters.items[i];
-    if (d != NULL) pmd_deflater_destroy(inst, d);
-  }
-  ssn_table_free(&inst->inflaters);
-  ssn_table_free(&inst->deflaters);
-  pmd_resize(inst, &inst->spill, &inst->spill_cap, 0);
+  pmd_table_free(inst, &inst->inflaters, pmd_inflater_destroy);
+  pmd_table_free(inst, &inst->deflaters, pmd_deflater_destroy);
+  pmd_resize(inst, &inst->spill, 0);
 }
 
 static void on_teardown(void *arg) {

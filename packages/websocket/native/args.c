@@ -4,7 +4,11 @@
  */
 #include "pmd.h"
 
-int pmd_arg_not_out(napi_env env, const pmd_instance *inst, const uint8_t *p, size_t n) {
+int pmd_arg_input(napi_env env, const pmd_instance *inst, const uint8_t *p, size_t n) {
+  if (inst->arrays.state == NULL) {
+    napi_throw_error(env, "ERR_INVALID_STATE", "init() was not called");
+    return -1;
+  }
   /* As integers: comparing pointers into different objects is undefined in C. */
   uintptr_t a = (uintptr_t)p, out = (uintptr_t)inst->arrays.out;
   if (n == 0 || a + n <= out || a >= out + inst->arrays.out_cap) return 0;

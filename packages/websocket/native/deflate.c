@@ -5,17 +5,13 @@
  * The output goes to the per-thread out (JS copies it into the payload it returns), or,
  * for a message that compresses to more than out holds, to the instance's spill buffer.
  */
-#include "pmd.h"
+#include "pump.h"
 
-#include <limits.h>
 #include <string.h>
-
-/* Spill buffers above this are freed once taken (see inflate.c). */
-#define KEEP_CAP 65536
 
 static int ensure_ready(pmd_instance *inst, pmd_deflater *d) {
   if (d->ready) return 0;
-  d->z = (z_stream){.zalloc = pmd_zalloc, .zfree = pmd_zfree, .opaque = inst};
+  pmd_zstream_init(inst, &d->z);
   /*
    * zlib refuses a raw window of 8 bits (its 256-byte window had a bug), so 8 deflates
    * with 9. The peer's 256-byte window still suffices: zlib never emits a distance over
@@ -24,42 +20,23 @@ static int ensure_ready(pmd_instance *inst, pmd_deflater *d) {
    */
   int bits = d->window_bits < 9 ? 9 : d->window_bits;
   int ret = deflateInit2(&d->z, d->level, Z_DEFLATED, -bits, d->mem_level, Z_DEFAULT_STRATEGY);
-  if (ret != Z_OK) return ret == Z_MEM_ERROR ? PMD_E_MEMORY : PMD_E_DATA;
+  if (ret != Z_OK) return pmd_zlib_error(ret);
   d->ready = 1;
   return 0;
 }
 
-/* Deflates all of in[0..n) into s, ending with a sync flush. 0, or a PMD_E_* code. */
-static int run(pmd_instance *inst, pmd_deflater *d, pmd_sink *s, const uint8_t *in, size_t n) {
-  z_stream *z = &d->z;
-  z->avail_in = 0;
-  for (;;) {
-    if (z->avail_in == 0 && n > 0) {
-      uInt chunk = n > UINT_MAX ? UINT_MAX : (uInt)n;
-      z->next_in = (Bytef *)in;
-      z->avail_in = chunk;
-      in += chunk;
-      n -= chunk;
-    }
-    if (s->len == s->cap) {
-      int rc = pmd_sink_grow(inst, s);
-      if (rc != 0) return rc;
-    }
-    size_t room = s->cap - s->len;
-    z->next_out = s->base + s->len;
-    z->avail_out = room > UINT_MAX ? UINT_MAX : (uInt)room;
-    uInt before = z->avail_out;
-    int ret = deflate(z, Z_SYNC_FLUSH);
-    s->len += before - z->avail_out;
-    if (ret != Z_OK && ret != Z_BUF_ERROR) return ret == Z_MEM_ERROR ? PMD_E_MEMORY : PMD_E_DATA;
-    /* A sync flush is complete once deflate returns with output space left. */
-    if (z->avail_in == 0 && n == 0 && z->avail_out > 0) return 0;
-  }
+/* A pmd_step: deflate up to a sync flush (pmd_pump calls it until the flush is complete). */
+PMD_STEP step(void *codec, z_stream *z, pmd_sink *s) {
+  (void)codec;
+  uInt before = z->avail_out;
+  int ret = deflate(z, Z_SYNC_FLUSH);
+  s->len += before - z->avail_out;
+  return ret == Z_OK || ret == Z_BUF_ERROR ? 0 : pmd_zlib_error(ret);
 }
 
 static int deflate_message(pmd_instance *inst, pmd_deflater *d, const uint8_t *in, size_t n) {
   pmd_sink s = {.base = inst->arrays.out, .cap = inst->arrays.out_cap, .in_out = 1,
-                .heap = &inst->spill, .heap_cap = &inst->spill_cap, .limit = INT32_MAX};
+                .heap = &inst->spill, .limit = INT32_MAX};
   if (n == 0) {
     /*
      * An empty message: deflate would emit nothing after an earlier flush. Every message
@@ -71,12 +48,11 @@ static int deflate_message(pmd_instance *inst, pmd_deflater *d, const uint8_t *i
     return 1;
   }
   int rc = ensure_ready(inst, d);
-  if (rc == 0) rc = run(inst, d, &s, in, n);
+  if (rc == 0) rc = pmd_pump(inst, &d->z, &s, in, n, step, d);
   if (rc != 0) return rc;
   if (s.len < 4 || memcmp(s.base + s.len - 4, "\0\0\xff\xff", 4) != 0) return PMD_E_DATA;
   s.len -= 4;
-  inst->arrays.state[PMD_S_SPILLED] = !s.in_out;
-  if (!s.in_out) inst->spill_len = s.len;
+  pmd_sink_done(inst, &s);
   if (d->no_context) deflateReset(&d->z);
   return (int)s.len;
 }
@@ -87,35 +63,25 @@ napi_value pmd_deflater_create(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   pmd_instance *inst;
   int32_t level, mem_level, bits;
-  bool no_context;
+  int no_context;
+  uint32_t id;
   if ((inst = ssn_args(env, info, &argc, argv)) == NULL ||
       ssn_arg_i32_range(env, argv[0], "level", -1, 9, &level) != 0 ||
       ssn_arg_i32_range(env, argv[1], "memLevel", 1, 9, &mem_level) != 0 ||
-      ssn_arg_i32_range(env, argv[2], "windowBits", 8, 15, &bits) != 0)
+      ssn_arg_i32_range(env, argv[2], "windowBits", 8, 15, &bits) != 0 ||
+      ssn_arg_bool(env, argv[3], "noContextTakeover", &no_context) != 0)
     return NULL;
-  if (napi_get_value_bool(env, argv[3], &no_context) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "noContextTakeover must be a boolean");
-    return NULL;
-  }
-  pmd_deflater *d = pmd_alloc(inst, sizeof *d);
-  if (d == NULL) {
-    napi_throw_error(env, "ERR_OUT_OF_MEMORY", "permessage-deflate: out of memory");
-    return NULL;
-  }
+  pmd_deflater *d = pmd_object_new(env, inst, &inst->deflaters, sizeof *d, &id);
+  if (d == NULL) return NULL;
   d->level = level;
   d->mem_level = mem_level;
   d->window_bits = bits;
   d->no_context = no_context;
-  uint32_t id = ssn_table_put(&inst->deflaters, d);
-  if (id == 0) {
-    pmd_deflater_destroy(inst, d);
-    napi_throw_error(env, "ERR_OUT_OF_MEMORY", "permessage-deflate: out of ids");
-    return NULL;
-  }
   return ssn_int(env, (int32_t)id);
 }
 
-void pmd_deflater_destroy(pmd_instance *inst, pmd_deflater *d) {
+void pmd_deflater_destroy(pmd_instance *inst, void *deflater) {
+  pmd_deflater *d = deflater;
   if (d->ready) deflateEnd(&d->z);
   pmd_free(inst, d, sizeof *d);
 }
@@ -124,13 +90,9 @@ void pmd_deflater_destroy(pmd_instance *inst, pmd_deflater *d) {
 napi_value pmd_deflater_free(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  pmd_instance *inst;
-  uint32_t id;
-  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
-  if (napi_get_value_uint32(env, argv[0], &id) == napi_ok) {
-    pmd_deflater *d = ssn_table_take(&inst->deflaters, id);
-    if (d != NULL) pmd_deflater_destroy(inst, d);
-  }
+  pmd_instance *inst = ssn_args(env, info, &argc, argv);
+  if (inst == NULL) return NULL;
+  pmd_object_free(env, inst, &inst->deflaters, argv[0], pmd_deflater_destroy);
   return ssn_undefined(env);
 }
 
@@ -147,13 +109,9 @@ napi_value pmd_deflate(napi_env env, napi_callback_info info) {
   if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   pmd_deflater *d = pmd_arg_id(env, &inst->deflaters, argv[0], "deflater");
   if (d == NULL || ssn_arg_bytes(env, argv[1], "input", &data, &len) != 0 ||
-      ssn_arg_window(env, argv[2], argv[3], len, &off, &n) != 0)
+      ssn_arg_window(env, argv[2], argv[3], len, &off, &n) != 0 ||
+      pmd_arg_input(env, inst, data + off, n) != 0)
     return NULL;
-  if (inst->arrays.state == NULL) {
-    napi_throw_error(env, "ERR_INVALID_STATE", "init() was not called");
-    return NULL;
-  }
-  if (pmd_arg_not_out(env, inst, data + off, n) != 0) return NULL;
   if (d->failed) return ssn_int(env, d->failed);
   int rc = deflate_message(inst, d, data + off, n);
   if (rc < 0) d->failed = rc;
@@ -165,17 +123,8 @@ napi_value pmd_deflate_take(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   pmd_instance *inst;
-  uint8_t *dest;
-  size_t len;
   if ((inst = ssn_args(env, info, &argc, argv)) == NULL ||
-      ssn_arg_bytes(env, argv[0], "dest", &dest, &len) != 0)
+      pmd_take(env, inst, &inst->spill, argv[0], "dest must have the payload's length") != 0)
     return NULL;
-  if (len != inst->spill_len) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "dest must have the payload's length");
-    return NULL;
-  }
-  if (len > 0) memcpy(dest, inst->spill, len);
-  inst->spill_len = 0;
-  if (inst->spill_cap > KEEP_CAP) pmd_resize(inst, &inst->spill, &inst->spill_cap, 0);
   return ssn_undefined(env);
 }

@@ -8,65 +8,40 @@
  * copies it into the message it returns); fragments, and messages bigger than out, grow
  * the inflater's own buffer.
  */
-#include "pmd.h"
-
-#include <limits.h>
-#include <string.h>
+#include "pump.h"
 
 /* LEN and NLEN of the empty stored block that ends every message (7.2.1): the sender
  * removed them, its header bits stay at the end of the payload. */
 static const uint8_t tail[4] = {0x00, 0x00, 0xff, 0xff};
 
-/* Held message buffers above this are freed once taken: one big message must not pin
- * maxMessage of memory on an idle connection. */
-#define KEEP_CAP 65536
-
 static int ensure_ready(pmd_instance *inst, pmd_inflater *f) {
   if (f->ready) return 0;
-  f->z = (z_stream){.zalloc = pmd_zalloc, .zfree = pmd_zfree, .opaque = inst};
+  pmd_zstream_init(inst, &f->z);
   /* Negative: raw DEFLATE, no zlib header or checksum. zlib inflates with 8..15. */
   int ret = inflateInit2(&f->z, -f->window_bits);
-  if (ret != Z_OK) return ret == Z_MEM_ERROR ? PMD_E_MEMORY : PMD_E_DATA;
+  if (ret != Z_OK) return pmd_zlib_error(ret);
   f->ready = 1;
   return 0;
 }
 
-/* Inflates all of in[0..n) into s. 0, or a PMD_E_* code. */
-static int run(pmd_instance *inst, pmd_inflater *f, pmd_sink *s, const uint8_t *in, size_t n) {
-  z_stream *z = &f->z;
-  z->avail_in = 0;
-  for (;;) {
-    if (z->avail_in == 0 && n > 0) {
-      uInt chunk = n > UINT_MAX ? UINT_MAX : (uInt)n;
-      z->next_in = (Bytef *)in;
-      z->avail_in = chunk;
-      in += chunk;
-      n -= chunk;
-    }
-    if (s->len == s->cap) {
-      int rc = pmd_sink_grow(inst, s);
-      if (rc != 0) return rc;
-    }
-    size_t room = s->cap - s->len;
-    z->next_out = s->base + s->len;
-    z->avail_out = room > UINT_MAX ? UINT_MAX : (uInt)room;
-    uInt before = z->avail_out, in_before = z->avail_in;
-    int ret = inflate(z, Z_SYNC_FLUSH);
-    s->len += before - z->avail_out;
-    if (s->len > f->max) return PMD_E_TOO_BIG;
-    if (ret == Z_STREAM_END) {
-      /* A block with BFINAL (7.2.3.5 allows it): the sender starts a new stream, with an
-       * empty window, for what follows; so do we. */
-      inflateReset(z);
-      f->ended = 1;
-    } else if (ret == Z_OK || ret == Z_BUF_ERROR) {
-      if (z->avail_in != in_before) f->ended = 0;
-    } else {
-      return ret == Z_MEM_ERROR ? PMD_E_MEMORY : PMD_E_DATA;
-    }
-    /* With room left, inflate stops only when it has used all its input. */
-    if (z->avail_in == 0 && n == 0 && z->avail_out > 0) return 0;
+/* A pmd_step: inflate what it can, failing as soon as the message passes maxMessage. */
+PMD_STEP step(void *codec, z_stream *z, pmd_sink *s) {
+  pmd_inflater *f = codec;
+  uInt before = z->avail_out, in_before = z->avail_in;
+  int ret = inflate(z, Z_SYNC_FLUSH);
+  s->len += before - z->avail_out;
+  if (s->len > f->max) return PMD_E_TOO_BIG;
+  if (ret == Z_STREAM_END) {
+    /* A block with BFINAL (7.2.3.5 allows it): the sender starts a new stream, with an
+     * empty window, for what follows; so do we. */
+    inflateReset(z);
+    f->ended = 1;
+  } else if (ret == Z_OK || ret == Z_BUF_ERROR) {
+    if (z->avail_in != in_before) f->ended = 0;
+  } else {
+    return pmd_zlib_error(ret);
   }
+  return 0;
 }
 
 /* One fragment; on fin the message ends. Returns the message length so far, or PMD_E_*. */
@@ -76,20 +51,20 @@ static int inflate_fragment(pmd_instance *inst, pmd_inflater *f, const uint8_t *
   if (rc != 0) return rc;
   /* A spilled message that JS never took (it failed to allocate the copy) is dropped
    * rather than prepended to this one. */
-  if (f->untaken) f->msg_len = f->untaken = 0;
+  if (f->untaken) f->msg.len = f->untaken = 0;
   size_t limit = f->max + 1; /* room for one byte more than allowed: that byte is the proof */
-  pmd_sink s = {.heap = &f->msg, .heap_cap = &f->msg_cap, .limit = limit};
-  if (fin && f->msg_len == 0) {
+  pmd_sink s = {.heap = &f->msg, .limit = limit};
+  if (fin && f->msg.len == 0) {
     s.base = inst->arrays.out;
     s.cap = inst->arrays.out_cap < limit ? inst->arrays.out_cap : limit;
     s.in_out = 1;
   } else {
-    s.base = f->msg;
-    s.len = f->msg_len;
-    s.cap = f->msg_cap;
+    s.base = f->msg.data;
+    s.len = f->msg.len;
+    s.cap = f->msg.cap;
   }
   if (n > 0) {
-    rc = run(inst, f, &s, in, n);
+    rc = pmd_pump(inst, &f->z, &s, in, n, step, f);
     f->fed = 1;
   }
   /*
@@ -99,13 +74,12 @@ static int inflate_fragment(pmd_instance *inst, pmd_inflater *f, const uint8_t *
    * message without a single byte of payload (nothing to complete: an empty message).
    */
   if (rc == 0 && fin && f->fed && !f->ended) {
-    rc = run(inst, f, &s, tail, sizeof tail);
+    rc = pmd_pump(inst, &f->z, &s, tail, sizeof tail, step, f);
     if (rc == 0 && (f->z.data_type & 128) == 0) rc = PMD_E_UNFINISHED;
   }
   if (rc != 0) return rc;
   if (fin) f->fed = f->ended = 0;
-  inst->arrays.state[PMD_S_SPILLED] = !s.in_out;
-  if (!s.in_out) f->msg_len = s.len;
+  pmd_sink_done(inst, &s);
   f->untaken = fin && !s.in_out;
   if (fin && f->no_context) inflateReset(&f->z);
   return (int)s.len;
@@ -117,35 +91,25 @@ napi_value pmd_inflater_create(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   pmd_instance *inst;
   int32_t bits, max;
-  bool no_context;
+  int no_context;
+  uint32_t id;
   if ((inst = ssn_args(env, info, &argc, argv)) == NULL ||
       ssn_arg_i32_range(env, argv[0], "windowBits", 8, 15, &bits) != 0 ||
-      ssn_arg_i32_range(env, argv[1], "maxMessage", 0, INT32_MAX - 1, &max) != 0)
+      ssn_arg_i32_range(env, argv[1], "maxMessage", 0, INT32_MAX - 1, &max) != 0 ||
+      ssn_arg_bool(env, argv[2], "noContextTakeover", &no_context) != 0)
     return NULL;
-  if (napi_get_value_bool(env, argv[2], &no_context) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "noContextTakeover must be a boolean");
-    return NULL;
-  }
-  pmd_inflater *f = pmd_alloc(inst, sizeof *f);
-  if (f == NULL) {
-    napi_throw_error(env, "ERR_OUT_OF_MEMORY", "permessage-deflate: out of memory");
-    return NULL;
-  }
+  pmd_inflater *f = pmd_object_new(env, inst, &inst->inflaters, sizeof *f, &id);
+  if (f == NULL) return NULL;
   f->window_bits = bits;
   f->max = (size_t)max;
   f->no_context = no_context;
-  uint32_t id = ssn_table_put(&inst->inflaters, f);
-  if (id == 0) {
-    pmd_inflater_destroy(inst, f);
-    napi_throw_error(env, "ERR_OUT_OF_MEMORY", "permessage-deflate: out of ids");
-    return NULL;
-  }
   return ssn_int(env, (int32_t)id);
 }
 
-void pmd_inflater_destroy(pmd_instance *inst, pmd_inflater *f) {
+void pmd_inflater_destroy(pmd_instance *inst, void *inflater) {
+  pmd_inflater *f = inflater;
   if (f->ready) inflateEnd(&f->z);
-  pmd_resize(inst, &f->msg, &f->msg_cap, 0);
+  pmd_resize(inst, &f->msg, 0);
   pmd_free(inst, f, sizeof *f);
 }
 
@@ -153,13 +117,9 @@ void pmd_inflater_destroy(pmd_instance *inst, pmd_inflater *f) {
 napi_value pmd_inflater_free(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  pmd_instance *inst;
-  uint32_t id;
-  if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
-  if (napi_get_value_uint32(env, argv[0], &id) == napi_ok) {
-    pmd_inflater *f = ssn_table_take(&inst->inflaters, id);
-    if (f != NULL) pmd_inflater_destroy(inst, f);
-  }
+  pmd_instance *inst = ssn_args(env, info, &argc, argv);
+  if (inst == NULL) return NULL;
+  pmd_object_free(env, inst, &inst->inflaters, argv[0], pmd_inflater_destroy);
   return ssn_undefined(env);
 }
 
@@ -174,29 +134,22 @@ napi_value pmd_inflate(napi_env env, napi_callback_info info) {
   pmd_instance *inst;
   uint8_t *data;
   size_t len, off, n;
-  bool fin;
+  int fin;
   if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   pmd_inflater *f = pmd_arg_id(env, &inst->inflaters, argv[0], "inflater");
   if (f == NULL || ssn_arg_bytes(env, argv[1], "input", &data, &len) != 0 ||
-      ssn_arg_window(env, argv[2], argv[3], len, &off, &n) != 0)
+      ssn_arg_window(env, argv[2], argv[3], len, &off, &n) != 0 ||
+      ssn_arg_bool(env, argv[4], "fin", &fin) != 0 ||
+      pmd_arg_input(env, inst, data + off, n) != 0)
     return NULL;
-  if (napi_get_value_bool(env, argv[4], &fin) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fin must be a boolean");
-    return NULL;
-  }
-  if (inst->arrays.state == NULL) {
-    napi_throw_error(env, "ERR_INVALID_STATE", "init() was not called");
-    return NULL;
-  }
-  if (pmd_arg_not_out(env, inst, data + off, n) != 0) return NULL;
   if (f->failed) return ssn_int(env, f->failed);
   int rc = inflate_fragment(inst, f, data + off, n, fin);
   if (rc < 0) {
     /* The connection is about to close: give back a message buffer of up to maxMessage
      * at once rather than when JS gets to close(). */
     f->failed = rc;
-    f->msg_len = f->untaken = 0;
-    pmd_resize(inst, &f->msg, &f->msg_cap, 0);
+    f->msg.len = f->untaken = 0;
+    pmd_resize(inst, &f->msg, 0);
   }
   return ssn_int(env, rc);
 }
@@ -207,18 +160,12 @@ napi_value pmd_inflate_take(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   pmd_instance *inst;
-  uint8_t *dest;
-  size_t len;
   if ((inst = ssn_args(env, info, &argc, argv)) == NULL) return NULL;
   pmd_inflater *f = pmd_arg_id(env, &inst->inflaters, argv[0], "inflater");
-  if (f == NULL || ssn_arg_bytes(env, argv[1], "dest", &dest, &len) != 0) return NULL;
-  if (len != f->msg_len) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "dest must have the message's length");
+  if (f == NULL ||
+      pmd_take(env, inst, &f->msg, argv[1], "dest must have the message's length") != 0)
     return NULL;
-  }
-  if (len > 0) memcpy(dest, f->msg, len);
-  f->msg_len = f->untaken = 0;
-  if (f->msg_cap > KEEP_CAP) pmd_resize(inst, &f->msg, &f->msg_cap, 0);
+  f->untaken = 0;
   return ssn_undefined(env);
 }
 

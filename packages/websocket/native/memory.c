@@ -16,7 +16,7 @@ static void note_alloc(pmd_instance *inst, size_t n) {
   if (inst->held > inst->peak) inst->peak = inst->held;
 }
 
-voidpf pmd_zalloc(voidpf opaque, uInt items, uInt size) {
+static voidpf zalloc(voidpf opaque, uInt items, uInt size) {
   pmd_instance *inst = opaque;
   size_t n = (size_t)items * size;
   uint8_t *p = malloc(n + HEADER);
@@ -26,13 +26,17 @@ voidpf pmd_zalloc(voidpf opaque, uInt items, uInt size) {
   return p + HEADER;
 }
 
-void pmd_zfree(voidpf opaque, voidpf address) {
+static void zfree(voidpf opaque, voidpf address) {
   pmd_instance *inst = opaque;
   uint8_t *p = (uint8_t *)address - HEADER;
   size_t n;
   memcpy(&n, p, sizeof n);
   inst->held -= n;
   free(p);
+}
+
+void pmd_zstream_init(pmd_instance *inst, z_stream *z) {
+  *z = (z_stream){.zalloc = zalloc, .zfree = zfree, .opaque = inst};
 }
 
 void *pmd_alloc(pmd_instance *inst, size_t n) {
@@ -47,44 +51,18 @@ void pmd_free(pmd_instance *inst, void *p, size_t n) {
   free(p);
 }
 
-int pmd_resize(pmd_instance *inst, uint8_t **buf, size_t *cap, size_t want) {
-  if (want == *cap) return 0;
+int pmd_resize(pmd_instance *inst, pmd_buffer *b, size_t want) {
+  if (want == b->cap) return 0;
   if (want == 0) {
-    free(*buf);
-    *buf = NULL;
+    free(b->data);
+    b->data = NULL;
   } else {
-    uint8_t *p = realloc(*buf, want);
+    uint8_t *p = realloc(b->data, want);
     if (p == NULL) return -1;
-    *buf = p;
+    b->data = p;
   }
-  if (want > *cap) note_alloc(inst, want - *cap);
-  else inst->held -= *cap - want;
-  *cap = want;
-  return 0;
-}
-
-/* Doubling from 16 KiB: few reallocs for big messages, little slack for small ones. */
-static size_t next_cap(size_t need, size_t cap, size_t limit) {
-  size_t c = cap < 16384 ? 16384 : cap * 2;
-  while (c < need) c *= 2;
-  return c > limit ? limit : c;
-}
-
-int pmd_sink_grow(pmd_instance *inst, pmd_sink *s) {
-  size_t need = s->len + 1;
-  if (s->len >= s->limit) return PMD_E_TOO_BIG;
-  if (s->in_out) {
-    /* out is per thread: bytes kept past this call must move to the owner's buffer */
-    size_t want = next_cap(need > *s->heap_cap ? need : *s->heap_cap, 0, s->limit);
-    if (want > *s->heap_cap && pmd_resize(inst, s->heap, s->heap_cap, want) != 0)
-      return PMD_E_MEMORY;
-    memcpy(*s->heap, s->base, s->len);
-    s->in_out = 0;
-  } else {
-    size_t want = next_cap(need, *s->heap_cap, s->limit);
-    if (pmd_resize(inst, s->heap, s->heap_cap, want) != 0) return PMD_E_MEMORY;
-  }
-  s->base = *s->heap;
-  s->cap = *s->heap_cap;
+  if (want > b->cap) note_alloc(inst, want - b->cap);
+  else inst->held -= b->cap - want;
+  b->cap = want;
   return 0;
 }
