@@ -1,4 +1,4 @@
-import type { Frame } from './frame.js';
+import { encodeFrame, type Frame } from './frame.js';
 import { FrameError, FrameErrorCode } from './frame-error.js';
 import { readU32, writeU32 } from './bytes.js';
 import { LimitedFrameBuilder } from './limited-builder.js';
@@ -36,9 +36,7 @@ export class Checksum32Frame implements Frame {
   }
 
   toBytes(): Uint8Array {
-    const out = new Uint8Array(this.byteLength);
-    this.encodeInto(out, 0);
-    return out;
+    return encodeFrame(this);
   }
 
   encodeInto(target: Uint8Array, offset: number): number {

@@ -71,3 +71,13 @@ export function encodeFrameInto(frame: Frame, target: Uint8Array, offset: number
   target.set(bytes, offset);
   return bytes.length;
 }
+
+/**
+ * `toBytes()` for a frame that can encode itself: a new array of `byteLength` bytes,
+ * filled by its `encodeInto`.
+ */
+export function encodeFrame(frame: Pick<Frame, 'byteLength'> & Required<Pick<Frame, 'encodeInto'>>): Uint8Array {
+  const out = new Uint8Array(frame.byteLength);
+  frame.encodeInto(out, 0);
+  return out;
+}

@@ -3,7 +3,7 @@
  * Simple, WebSocket (RFC 6455) and Checksum32 framings. Pure TypeScript.
  */
 export type { Frame, FrameBuilder, Decoded } from './frame.js';
-export { encodeFrameInto } from './frame.js';
+export { encodeFrame, encodeFrameInto } from './frame.js';
 export { FrameError, FrameErrorCode, type FrameErrorCodeValue } from './frame-error.js';
 export { FrameReader, type FrameReaderOptions } from './frame-reader.js';
 export { SimpleFrame, SimpleFrameBuilder, SIMPLE_MAX_PAYLOAD, type SimpleFrameBuilderOptions } from './simple.js';
@@ -20,7 +20,9 @@ export {
   Rsv,
   MAX_CONTROL_PAYLOAD,
   isValidCloseCode,
+  closePayload,
   webSocketHeaderLength,
+  writeWebSocketFrame,
   type WebSocketFrameOptions,
 } from './websocket-frame.js';
 export {

@@ -1,4 +1,4 @@
-import type { Frame } from './frame.js';
+import { encodeFrame, type Frame } from './frame.js';
 import { FrameError, FrameErrorCode } from './frame-error.js';
 import { hex } from './bytes.js';
 import { LimitedFrameBuilder } from './limited-builder.js';
@@ -24,9 +24,7 @@ export class SimpleFrame implements Frame {
   }
 
   toBytes(): Uint8Array {
-    const out = new Uint8Array(this.byteLength);
-    this.encodeInto(out, 0);
-    return out;
+    return encodeFrame(this);
   }
 
   encodeInto(target: Uint8Array, offset: number): number {

@@ -1,4 +1,4 @@
-import type { Frame } from './frame.js';
+import { encodeFrame, type Frame } from './frame.js';
 import { writeU32 } from './bytes.js';
 import { applyMask, randomMaskKey } from './mask.js';
 
@@ -45,6 +45,24 @@ export function isValidCloseCode(code: number): boolean {
   return (
     (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999)
   );
+}
+
+/**
+ * The body of a close frame: empty when `code` is omitted, else the code and `reason` in
+ * UTF-8. Checks the code and that a reason has one; the caller checks the length.
+ */
+export function closePayload(code?: number, reason = ''): Uint8Array {
+  if (code === undefined) {
+    if (reason !== '') throw new TypeError('a close reason needs a close code');
+    return EMPTY;
+  }
+  if (!isValidCloseCode(code)) throw new RangeError(`${code} is not a close code an endpoint may send`);
+  const text = encoder.encode(reason);
+  const body = new Uint8Array(2 + text.length);
+  body[0] = code >>> 8;
+  body[1] = code & 0xff;
+  body.set(text, 2);
+  return body;
 }
 
 /**
@@ -109,17 +127,7 @@ export class WebSocketFrame implements Frame {
    * most 123 bytes.
    */
   static close(code?: number, reason = '', options?: WebSocketFrameOptions): WebSocketFrame {
-    if (code === undefined) {
-      if (reason !== '') throw new TypeError('a close reason needs a close code');
-      return make(0x8, EMPTY, options);
-    }
-    if (!isValidCloseCode(code)) throw new RangeError(`${code} is not a close code an endpoint may send`);
-    const text = encoder.encode(reason);
-    const body = new Uint8Array(2 + text.length);
-    body[0] = code >>> 8;
-    body[1] = code & 0xff;
-    body.set(text, 2);
-    return make(0x8, controlPayload(body), options);
+    return make(0x8, controlPayload(closePayload(code, reason)), options);
   }
 
   /** True for close, ping and pong (opcodes 8 and up). */
@@ -139,40 +147,56 @@ export class WebSocketFrame implements Frame {
   }
 
   toBytes(): Uint8Array {
-    const out = new Uint8Array(this.byteLength);
-    this.encodeInto(out, 0);
-    return out;
+    return encodeFrame(this);
   }
 
   encodeInto(target: Uint8Array, offset: number): number {
-    const n = this.payload.length;
-    let at = offset;
-    target[at] = (this.fin ? 0x80 : 0) | (this.rsv << 4) | this.opcode;
-    const maskBit = this.masked ? 0x80 : 0;
-    if (n < 126) {
-      target[at + 1] = maskBit | n;
-      at += 2;
-    } else if (n < 0x10000) {
-      target[at + 1] = maskBit | 126;
-      target[at + 2] = n >>> 8;
-      target[at + 3] = n & 0xff;
-      at += 4;
-    } else {
-      target[at + 1] = maskBit | 127;
-      writeU32(target, at + 2, Math.floor(n / 0x100000000));
-      writeU32(target, at + 6, n >>> 0);
-      at += 10;
-    }
-    if (this.masked) {
-      writeU32(target, at, this.maskKey);
-      at += 4;
-      target.set(this.payload, at);
-      applyMask(target, at, at + n, this.maskKey);
-    } else {
-      target.set(this.payload, at);
-    }
-    return at + n - offset;
+    const first = (this.fin ? 0x80 : 0) | (this.rsv << 4) | this.opcode;
+    return writeWebSocketFrame(target, offset, first, this.payload, this.masked, this.maskKey);
   }
+}
+
+/**
+ * Writes one frame at `target[offset]` and returns its length: the header, whose first
+ * byte is `first` (FIN, RSV bits and opcode), then `payload`, masked with `maskKey` when
+ * `masked`. The payload is copied and then masked in `target`, so the caller's bytes
+ * never change. Every sender of WebSocket frames encodes through here.
+ */
+export function writeWebSocketFrame(
+  target: Uint8Array,
+  offset: number,
+  first: number,
+  payload: Uint8Array,
+  masked: boolean,
+  maskKey: number,
+): number {
+  const n = payload.length;
+  const maskBit = masked ? 0x80 : 0;
+  let at = offset;
+  target[at] = first;
+  if (n < 126) {
+    target[at + 1] = maskBit | n;
+    at += 2;
+  } else if (n < 0x10000) {
+    target[at + 1] = maskBit | 126;
+    target[at + 2] = n >>> 8;
+    target[at + 3] = n & 0xff;
+    at += 4;
+  } else {
+    target[at + 1] = maskBit | 127;
+    writeU32(target, at + 2, Math.floor(n / 0x100000000));
+    writeU32(target, at + 6, n >>> 0);
+    at += 10;
+  }
+  if (masked) {
+    writeU32(target, at, maskKey);
+    at += 4;
+    target.set(payload, at);
+    applyMask(target, at, at + n, maskKey);
+  } else {
+    target.set(payload, at);
+  }
+  return at + n - offset;
 }
 
 function make(opcode: number, payload: Uint8Array, options: WebSocketFrameOptions = {}): WebSocketFrame {

@@ -13,16 +13,7 @@ export function chunkAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   return chunks;
 }
 
-/** Concatenates arrays. */
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concat } from '../../../fuzz/bytes.mjs';
 
 /** Chunkings of a stream: arbitrary cut points, or every byte on its own. */
 export const chunking = fc.oneof(

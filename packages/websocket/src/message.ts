@@ -1,4 +1,4 @@
-import { MAX_CONTROL_PAYLOAD, Opcode, isValidCloseCode, webSocketHeaderLength, type Frame } from '@simple-stream/frames';
+import { MAX_CONTROL_PAYLOAD, Opcode, closePayload, encodeFrame, webSocketHeaderLength, writeWebSocketFrame, type Frame } from '@simple-stream/frames';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -54,17 +54,7 @@ export class Message implements Frame {
    * most 123 bytes of UTF-8. Sending it starts the closing handshake.
    */
   static close(code?: number, reason = ''): Message {
-    if (code === undefined) {
-      if (reason !== '') throw new TypeError('a close reason needs a close code');
-      return new Message(EMPTY, Opcode.Close);
-    }
-    if (!isValidCloseCode(code)) throw new RangeError(`${code} is not a close code an endpoint may send`);
-    const text = encoder.encode(reason);
-    const body = new Uint8Array(2 + text.length);
-    body[0] = code >>> 8;
-    body[1] = code & 0xff;
-    body.set(text, 2);
-    return new Message(control(body), Opcode.Close);
+    return new Message(control(closePayload(code, reason)), Opcode.Close);
   }
 
   /** True for a binary message, false for text (and control messages). */
@@ -78,32 +68,12 @@ export class Message implements Frame {
   }
 
   toBytes(): Uint8Array {
-    const out = new Uint8Array(this.byteLength);
-    this.encodeInto(out, 0);
-    return out;
+    return encodeFrame(this);
   }
 
   /** Writes the message as one unmasked frame with FIN set. */
   encodeInto(target: Uint8Array, offset: number): number {
-    const payload = this.payload;
-    const n = payload.length;
-    let at = offset;
-    target[at] = 0x80 | this.opcode;
-    if (n < 126) {
-      target[at + 1] = n;
-      at += 2;
-    } else if (n < 0x10000) {
-      target[at + 1] = 126;
-      target[at + 2] = n >>> 8;
-      target[at + 3] = n & 0xff;
-      at += 4;
-    } else {
-      target[at + 1] = 127;
-      writeLength64(target, at + 2, n);
-      at += 10;
-    }
-    target.set(payload, at);
-    return at + n - offset;
+    return writeWebSocketFrame(target, offset, 0x80 | this.opcode, this.payload, false, 0);
   }
 }
 
@@ -113,20 +83,6 @@ export class Message implements Frame {
  */
 export function toText(bytes: Uint8Array): string {
   return decoder.decode(bytes);
-}
-
-/** Writes `n` as the 64-bit big-endian length of a frame header at `target[at]`. */
-export function writeLength64(target: Uint8Array, at: number, n: number): void {
-  const high = Math.floor(n / 0x100000000);
-  const low = n >>> 0;
-  target[at] = high >>> 24;
-  target[at + 1] = (high >>> 16) & 0xff;
-  target[at + 2] = (high >>> 8) & 0xff;
-  target[at + 3] = high & 0xff;
-  target[at + 4] = low >>> 24;
-  target[at + 5] = (low >>> 16) & 0xff;
-  target[at + 6] = (low >>> 8) & 0xff;
-  target[at + 7] = low & 0xff;
 }
 
 function control(data: Uint8Array): Uint8Array {
