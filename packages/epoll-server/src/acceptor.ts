@@ -3,10 +3,10 @@ import { EAGAIN, Epoll, native } from './native.js';
 import { reactor, type Endpoint } from './reactor.js';
 
 /**
- * A worker pool's accept path: the listening socket on the main thread's reactor. Each
- * edge accepts until the kernel's queue is empty and hands every batch to `deliver`
- * at once, so the workers only ever see whole batches of ready connections and never
- * accept(2) themselves.
+ * The accept path: a listening socket on the thread's reactor, a server's own or a worker
+ * pool's on the main thread. Each edge accepts until the kernel's queue is empty and hands
+ * every batch to `deliver` at once, so a pool's workers only ever see whole batches of
+ * ready connections and never accept(2) themselves.
  */
 export class Acceptor implements Endpoint {
   /** The listening socket's fd. */
@@ -33,9 +33,7 @@ export class Acceptor implements Endpoint {
 
   /** Starts accepting (once the workers can take connections). */
   start(): void {
-    const r = reactor();
-    this.#token = r.add(this, this.fd, Epoll.IN | Epoll.ET);
-    r.hold();
+    this.#token = reactor().watch(this, this.fd, Epoll.IN | Epoll.ET);
   }
 
   onEvents(): void {
@@ -59,9 +57,7 @@ export class Acceptor implements Endpoint {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#token >= 0) {
-      const r = reactor();
-      r.remove(this.#token, this.fd);
-      r.release();
+      reactor().unwatch(this.#token, this.fd);
       this.#token = -1;
     }
     native.close(this.fd);

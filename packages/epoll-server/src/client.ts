@@ -66,11 +66,10 @@ export function connect<F extends Frame = Frame>(handler: Handler<F>, options: C
   const fd = native.connect(options.addr ?? '127.0.0.1', options.port);
   const r = reactor();
   return new Promise<Socket<F>>((resolve, reject) => {
-    const token = r.add(
+    const token = r.watch(
       {
         onEvents(): void {
-          r.remove(token, fd);
-          r.release();
+          r.unwatch(token, fd);
           const error = native.socketError(fd);
           if (error < 0) {
             native.close(fd);
@@ -99,6 +98,5 @@ export function connect<F extends Frame = Frame>(handler: Handler<F>, options: C
       fd,
       Epoll.OUT | Epoll.ET,
     );
-    r.hold();
   });
 }

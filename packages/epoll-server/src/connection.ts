@@ -73,9 +73,7 @@ export class Connection<F extends Frame = Frame> implements Endpoint, Corked {
     this.id = id;
     this.proxyHeader = proxyHeader;
     this.socket = new Socket(this);
-    const r = reactor();
-    this.#token = r.add(this, fd, READ_EVENTS);
-    r.hold();
+    this.#token = reactor().watch(this, fd, READ_EVENTS);
     // A stream that acts outside this connection's events (a WebSocket's pings and close
     // deadlines) gets its Socket, so that those sends and closes go through the connection.
     (stream as Stream<F> & Partial<SocketAware<F>>).attach?.(this.socket);
@@ -136,9 +134,7 @@ export class Connection<F extends Frame = Frame> implements Endpoint, Corked {
   close(reason: Error | null): void {
     if (this.#state === CLOSED) return;
     this.#state = CLOSED;
-    const r = reactor();
-    r.remove(this.#token, this.fd);
-    r.release();
+    reactor().unwatch(this.#token, this.fd);
     try {
       this.stream.close();
     } finally {

@@ -104,9 +104,7 @@ export class FdTransport implements Transport, Endpoint {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#token >= 0) {
-      const r = reactor();
-      r.remove(this.#token, this.fd);
-      r.release();
+      reactor().unwatch(this.#token, this.fd);
       this.#token = -1;
     }
     native.close(this.fd);
@@ -128,10 +126,7 @@ export class FdTransport implements Transport, Endpoint {
 
   /** Standalone use: watch our own fd with the thread's reactor, once. */
   #watch(): void {
-    if (this.#token >= 0) return;
-    const r = reactor();
-    this.#token = r.add(this, this.fd, READ_WRITE_EVENTS);
-    r.hold();
+    if (this.#token < 0) this.#token = reactor().watch(this, this.fd, READ_WRITE_EVENTS);
   }
 }
 

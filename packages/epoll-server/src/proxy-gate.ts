@@ -80,9 +80,7 @@ export class ProxyGate {
       onEvents: (events) => void this.#inspect(waiting, (events & PEER_DONE) !== 0),
     };
     if (this.#inspect(waiting, false)) return;
-    const r = reactor();
-    waiting.token = r.add(waiting, fd, READ_EVENTS);
-    r.hold();
+    waiting.token = reactor().watch(waiting, fd, READ_EVENTS);
     this.#waiting.add(waiting);
     if (this.limitMs > 0) this.#queue.push(waiting);
     if (this.limitMs > 0 && this.#timer === null) {
@@ -174,9 +172,7 @@ export class ProxyGate {
   /** Stops watching the socket (the stream's connection registers it anew). */
   #settle(waiting: Waiting): void {
     if (waiting.token < 0) return;
-    const r = reactor();
-    r.remove(waiting.token, waiting.fd);
-    r.release();
+    reactor().unwatch(waiting.token, waiting.fd);
     waiting.token = -1;
     this.#waiting.delete(waiting);
   }

@@ -83,6 +83,22 @@ export class Reactor {
     }
   }
 
+  /**
+   * Registers `fd` as {@link add} does and keeps the process alive (a {@link hold}) until
+   * {@link unwatch}: what every server, connection and standalone fd does.
+   */
+  watch(endpoint: Endpoint, fd: number, events: number): number {
+    const token = this.add(endpoint, fd, events);
+    this.hold();
+    return token;
+  }
+
+  /** Undoes {@link watch}: unregisters `fd` and releases its hold. */
+  unwatch(token: number, fd: number): void {
+    this.remove(token, fd);
+    this.release();
+  }
+
   /** Holds `corked` until the end of the current batch (call only while batching). */
   corkUntilBatchEnd(corked: Corked): void {
     this.#corked.push(corked);

@@ -1,4 +1,5 @@
 import type { Frame } from '@simple-stream/frames';
+import { Acceptor } from './acceptor.js';
 import { ThreadBroker, type Broker } from './broker.js';
 import { handshakeTimeoutOf, idleTimeoutOf, limitsOf, proxyProtocolOf, type Config } from './config.js';
 import { Connection, type ConnectionOwner } from './connection.js';
@@ -8,10 +9,10 @@ import type { Handler } from './handler.js';
 import { HandshakeDeadlines } from './handshakes.js';
 import { IdleSweep } from './idle.js';
 import { WorkerPool } from './pool.js';
-import { EAGAIN, Epoll, native } from './native.js';
+import { native } from './native.js';
 import { ProxyGate } from './proxy-gate.js';
 import type { ProxyHeader } from './proxy-header.js';
-import { reactor, type Endpoint } from './reactor.js';
+import { reactor } from './reactor.js';
 import { setNoDelay } from './socket-options.js';
 import { StatsRequests } from './stats-request.js';
 
@@ -34,7 +35,7 @@ export interface Attachment {
  * kernel's queue is empty on each edge, and the connections it accepted. In a worker
  * pool, each worker runs one without a listener of its own (see `WorkerPool`).
  */
-export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endpoint, Broker {
+export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Broker {
   readonly handler: Handler<F>;
   readonly maxQueued: number;
   readonly queuePolicy: 'close' | 'drop';
@@ -45,8 +46,8 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
   readonly port: number;
   readonly #counters = new Counters<F>();
   readonly #noDelay: boolean;
-  readonly #accepted = new Int32Array(128);
-  readonly #token: number;
+  /** The listener, or null in a worker (its pool accepts). */
+  readonly #acceptor: Acceptor | null;
   readonly #handshakes: HandshakeDeadlines<F>;
   readonly #idle: IdleSweep<F>;
   /** Sockets still sending their PROXY header (`config.proxyProtocol`), else null. */
@@ -58,8 +59,6 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
   #lastId = 0;
   #closing: Promise<void> | null = null;
   #allRemoved: (() => void) | null = null;
-  /** accept(2) failures other than EAGAIN (EMFILE…), counted rather than thrown. */
-  acceptErrors = 0;
 
   /** @internal Use {@link begin}. */
   constructor(handler: Handler<F>, config: Config, attachment?: Attachment) {
@@ -82,19 +81,20 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
     r.reserve(r.size + 1 + (config.preAllocated ?? 1024));
     if (attachment !== undefined) {
       ({ fd: this.fd, address: this.address, port: this.port } = attachment);
-      this.#token = -1;
+      this.#acceptor = null;
       r.hold();
       return;
     }
-    this.fd = native.listen(config.addr ?? '0.0.0.0', config.port ?? 0, config.backlog ?? 511, {
-      reuseAddr: true,
-      reusePort: config.reusePort ?? false,
-    });
-    const local = native.localAddress(this.fd);
-    this.address = local.address;
-    this.port = local.port;
-    this.#token = r.add(this, this.fd, Epoll.IN | Epoll.ET);
-    r.hold();
+    const acceptor = (this.#acceptor = new Acceptor(config, (fds, count) => {
+      for (let i = 0; i < count; i++) this.#admit(fds[i], ++this.#lastId);
+    }));
+    ({ fd: this.fd, address: this.address, port: this.port } = acceptor);
+    acceptor.start();
+  }
+
+  /** accept(2) failures other than EAGAIN (EMFILE…), counted rather than thrown. */
+  get acceptErrors(): number {
+    return this.#acceptor?.errors ?? 0;
   }
 
   /** Sends `payload` to the subscribers of `topic` (see {@link Broker.publish}). */
@@ -132,22 +132,6 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
     return this.#proxyGate?.pending ?? 0;
   }
 
-  onEvents(): void {
-    const out = this.#accepted;
-    for (;;) {
-      const n = native.accept(this.fd, out);
-      if (n < 0) {
-        if (n !== -EAGAIN) this.acceptErrors++;
-        return;
-      }
-      for (let i = 0; i < n; i++) this.#admit(out[i], ++this.#lastId);
-      if (n < out.length) {
-        if (out[n] !== -EAGAIN) this.acceptErrors++;
-        return;
-      }
-    }
-  }
-
   received(count: number): void {
     this.#counters.messagesReceived += count;
   }
@@ -176,12 +160,8 @@ export class Server<F extends Frame = Frame> implements ConnectionOwner<F>, Endp
   }
 
   async #close(timeoutMs: number): Promise<void> {
-    const r = reactor();
-    if (this.#token >= 0) {
-      r.remove(this.#token, this.fd);
-      native.close(this.fd);
-    }
-    r.release();
+    if (this.#acceptor !== null) this.#acceptor.close();
+    else reactor().release();
     this.#handshakes.stop();
     this.#idle.stop();
     this.#proxyGate?.close();

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Stats } from './counters.js';
+import { withoutSourceCondition } from './exec-argv.js';
 import type { WorkerCommand, WorkerReport, WorkerStart } from './thread-messages.js';
 
 /** A worker's entry point: the built one, whether this module runs from src/ or dist/. */
@@ -108,17 +109,9 @@ export class WorkerSlot {
 /**
  * The Node options a worker runs with: the process's own (undefined: Node passes them on,
  * leaving out those a worker cannot take), less the condition that makes this repository's
- * tests load TypeScript sources. Workers are plain Node: they run the built dist/ (the
- * handler module's imports too), which that condition would bypass.
+ * tests load TypeScript sources.
  */
 function workerExecArgv(): string[] | undefined {
-  const source = '@simple-stream/source';
-  const argv = process.execArgv;
-  const kept: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if ((arg === '--conditions' || arg === '-C') && argv[i + 1] === source) i++;
-    else if (arg !== `--conditions=${source}` && arg !== `-C=${source}`) kept.push(arg);
-  }
-  return kept.length === argv.length ? undefined : kept;
+  const kept = withoutSourceCondition(process.execArgv);
+  return kept.length === process.execArgv.length ? undefined : kept;
 }
