@@ -1,6 +1,6 @@
 // Byte helpers for the harness: copies, comparison, hex for reports.
 
-/** @param {Uint8Array[]} parts @returns {Uint8Array} the parts, one after the other */
+/** @param {readonly Uint8Array[]} parts @returns {Uint8Array} the parts, one after the other */
 export function concat(parts) {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;

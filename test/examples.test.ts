@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
@@ -7,24 +7,9 @@ import { Checksum32FrameBuilder, FrameReader, SimpleFrameBuilder } from '@simple
 import { makeCerts } from '../packages/tls/test/certs.js';
 // @ts-expect-error: a JavaScript example module without types
 import { startHttpMock } from '../examples/http-mock/server.mjs';
+import { cliStarter } from './cli-process.js';
 
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-/** Starts the CLI and resolves with the port it prints once listening. */
-async function startCli(args: string[]): Promise<{ child: ChildProcess; port: number; line: string }> {
-  const child = spawn(process.execPath, ['examples/cli.mjs', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  let out = '';
-  for await (const chunk of child.stdout!) {
-    out += chunk;
-    const m = /listening on [\d.]+:(\d+).*/.exec(out);
-    if (m) return { child, port: Number(m[1]), line: m[0] };
-  }
-  throw new Error(`the CLI exited before listening: ${out}`);
-}
+const startCli = cliStarter();
 
 /** Sends raw bytes and collects the reply until `done(reply)` says it is complete. */
 async function exchange(port: number, bytes: Uint8Array | string, done: (reply: Buffer, chunk: Buffer) => boolean): Promise<Buffer> {

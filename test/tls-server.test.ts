@@ -6,18 +6,14 @@ import { EventEmitter, once } from 'node:events';
 import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SimpleFrameBuilder } from '@simple-stream/frames';
 import { ConnectionError, FdTransport, begin, connect, type Config, type Handler, type Server } from '@simple-stream/epoll-server';
 import { Secure, TlsContext, TlsContextRef, TlsError } from '@simple-stream/tls';
-import { makeCerts, type Certs } from '../packages/tls/test/certs.js';
+import { fileCerts } from '../packages/tls/test/certs.js';
 import { SocketFrames, bounded, payload, sameBytes } from '../packages/tls/test/helpers.js';
 
-let certs: Certs;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = fileCerts();
 
 const builder = new SimpleFrameBuilder();
 

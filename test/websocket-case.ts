@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { serve, type ServeOptions, type WebSocketServer } from '@simple-stream/websocket';
 import { Op, WireClient, bounded, clientFrame, closeBody, closeCodeOf, type Chop, type ServerFrame, type WireOptions } from './websocket-wire.js';
 
@@ -125,6 +125,31 @@ export async function echoServer(options: Omit<ServeOptions, 'addr' | 'port'> = 
       ),
     open: (o = {}) => WireClient.open({ ...(trust === undefined ? {} : { tls: trust }), ...o, port: server.port }),
     close: () => server.close({ timeoutMs: 1000 }),
+  };
+}
+
+/**
+ * The hooks a conformance file starts with: before its tests, an echo server (`start`'s,
+ * a plain one by default) and a {@link Sentinel} on it; after each test, the sentinel's
+ * echo; at the end, both closed. Returns the server, readable once the tests run.
+ */
+export function echoSuite(start: () => Promise<EchoServer> = () => echoServer()): { readonly echo: EchoServer } {
+  let echo: EchoServer | undefined;
+  const sentinel = new Sentinel();
+  beforeAll(async () => {
+    echo = await start();
+    await sentinel.open(echo);
+  });
+  afterEach(() => sentinel.check());
+  afterAll(async () => {
+    sentinel.close();
+    await echo?.close();
+  });
+  return {
+    get echo(): EchoServer {
+      if (echo === undefined) throw new Error('the echo server starts in beforeAll');
+      return echo;
+    },
   };
 }
 

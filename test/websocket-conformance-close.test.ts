@@ -2,22 +2,12 @@
 // the server answers it (echoing the code), ignores whatever follows, and closes TCP;
 // close frames with a 1-byte body, a body over 125 bytes, a reason that is not UTF-8 or a
 // code no endpoint may send fail the connection. One row per case.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serve } from '@simple-stream/websocket';
 import { Op, WireClient, bounded } from './websocket-wire.js';
-import { Sentinel, echoServer, f, nextMessage, r, runCase, summary, type Case, type EchoServer } from './websocket-case.js';
+import { echoSuite, f, nextMessage, r, runCase, summary, type Case } from './websocket-case.js';
 
-let echo: EchoServer;
-const sentinel = new Sentinel();
-beforeAll(async () => {
-  echo = await echoServer();
-  await sentinel.open(echo);
-});
-afterEach(() => sentinel.check());
-afterAll(async () => {
-  sentinel.close();
-  await echo?.close();
-});
+const suite = echoSuite();
 
 const HELLO = 'Hello World!';
 /** Autobahn's payload_len: the pattern repeated to the length. */
@@ -75,7 +65,7 @@ const group7: Case[] = [
 ];
 
 describe('Autobahn group 7: close handling', () => {
-  it.each(group7.map((c) => [c.id, c.title, c] as const))('%s %s', (_id, _title, c) => runCase(echo, c));
+  it.each(group7.map((c) => [c.id, c.title, c] as const))('%s %s', (_id, _title, c) => runCase(suite.echo, c));
 });
 
 describe('the close callback', () => {

@@ -1,21 +1,11 @@
 // Autobahn group 5 against serve(): fragmentation. Control frames may not be fragmented,
 // pings may come between fragments (and are answered at once), continuation frames need a
 // message to continue, and a new message may not start inside one. One row per case.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Op, type Chop } from './websocket-wire.js';
-import { Sentinel, echoServer, f, nextMessage, r, runCase, summary, type Case, type EchoServer } from './websocket-case.js';
+import { echoSuite, f, nextMessage, r, runCase, summary, type Case } from './websocket-case.js';
 
-let echo: EchoServer;
-const sentinel = new Sentinel();
-beforeAll(async () => {
-  echo = await echoServer();
-  await sentinel.open(echo);
-});
-afterEach(() => sentinel.check());
-afterAll(async () => {
-  sentinel.close();
-  await echo?.close();
-});
+const suite = echoSuite();
 
 const HELLO = 'Hello, world!';
 const CHOPS: Array<[string, Chop]> = [
@@ -102,5 +92,5 @@ const group5: Case[] = [
 ];
 
 describe('Autobahn group 5: fragmentation', () => {
-  it.each(group5.map((c) => [c.id, c.title, c] as const))('%s %s', (_id, _title, c) => runCase(echo, c));
+  it.each(group5.map((c) => [c.id, c.title, c] as const))('%s %s', (_id, _title, c) => runCase(suite.echo, c));
 });

@@ -1,21 +1,11 @@
 // Autobahn groups 1 to 4 against serve(): framing (payload lengths at the 7/16/64-bit
 // boundaries, chopped writes), pings and pongs, reserved bits, reserved opcodes. One row
 // per Autobahn case, named by its id; each sends exact bytes and checks exact behaviour.
-import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { Op, clientFrame } from './websocket-wire.js';
-import { Sentinel, echoServer, f, r, runCase, type Case, type EchoServer } from './websocket-case.js';
+import { echoSuite, f, r, runCase, type Case } from './websocket-case.js';
 
-let echo: EchoServer;
-const sentinel = new Sentinel();
-beforeAll(async () => {
-  echo = await echoServer();
-  await sentinel.open(echo);
-});
-afterEach(() => sentinel.check());
-afterAll(async () => {
-  sentinel.close();
-  await echo?.close();
-});
+const suite = echoSuite();
 
 const star = (n: number): string => '*'.repeat(n);
 const fe = (n: number): Buffer => Buffer.alloc(n, 0xfe);
@@ -154,5 +144,5 @@ describe.each([
   ['4: opcodes', group4],
   ['past Autobahn: frame headers', header],
 ])('Autobahn group %s', (_, cases) => {
-  it.each(cases.map((c) => [c.id, c.title, c] as const))('%s %s', (_id, _title, c) => runCase(echo, c));
+  it.each(cases.map((c) => [c.id, c.title, c] as const))('%s %s', (_id, _title, c) => runCase(suite.echo, c));
 });

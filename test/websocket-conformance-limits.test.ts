@@ -3,21 +3,11 @@
 // small messages one after another (1000 per case, each sent when the previous came back),
 // and a message the client fragments itself (10.1.1). Echoes are checked whole (a digest of
 // every byte), where Autobahn checks lengths only.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Op, type Chop } from './websocket-wire.js';
-import { Sentinel, echoServer, f, nextMessage, r, runCase, summary, type Case, type EchoServer, type Reply } from './websocket-case.js';
+import { echoSuite, echoServer, f, nextMessage, r, runCase, summary, type Case, type EchoServer, type Reply } from './websocket-case.js';
 
-let echo: EchoServer;
-const sentinel = new Sentinel();
-beforeAll(async () => {
-  echo = await echoServer();
-  await sentinel.open(echo);
-});
-afterEach(() => sentinel.check());
-afterAll(async () => {
-  sentinel.close();
-  await echo?.close();
-});
+const suite = echoSuite();
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -149,5 +139,5 @@ describe.each([
   ['9: limits and performance', group9],
   ['10: auto-fragmentation', group10],
 ])('Autobahn group %s', (_, cases) => {
-  it.each(cases.map((c) => [c.id, c.title, c] as const))('%s %s', (_id, _title, c) => runCase(echo, c));
+  it.each(cases.map((c) => [c.id, c.title, c] as const))('%s %s', (_id, _title, c) => runCase(suite.echo, c));
 });

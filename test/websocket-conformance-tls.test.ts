@@ -2,26 +2,14 @@
 // fall apart differently than bytes do on plain TCP (chopped writes, frames split across
 // records, large messages, failing in the middle of a frame). The plain-TCP files hold
 // every case; these rows repeat a selection, by the same ids.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TlsContext } from '@simple-stream/tls';
-import { makeCerts, type Certs } from '../packages/tls/test/certs.js';
+import { fileCerts } from '../packages/tls/test/certs.js';
 import { Op, closeCodeOf } from './websocket-wire.js';
-import { Sentinel, echoServer, f, r, runCase, summary, type Case, type EchoServer } from './websocket-case.js';
+import { echoServer, echoSuite, f, r, runCase, summary, type Case } from './websocket-case.js';
 
-let certs: Certs;
-let echo: EchoServer;
-const sentinel = new Sentinel();
-beforeAll(async () => {
-  certs = makeCerts();
-  echo = await echoServer({ tls: TlsContext.server(certs.server) }, { ca: certs.ca.cert });
-  await sentinel.open(echo);
-});
-afterEach(() => sentinel.check());
-afterAll(async () => {
-  sentinel.close();
-  await echo?.close();
-  certs?.remove();
-});
+const certs = fileCerts();
+const suite = echoSuite(() => echoServer({ tls: TlsContext.server(certs.server) }, { ca: certs.ca.cert }));
 
 const HELLO = 'Hello, world!';
 /** κόσμε; then the same, U+110000 as UTF-8's scheme would write it (invalid), and 'edited'. */
@@ -63,5 +51,5 @@ const cases: Case[] = [
 ];
 
 describe('Autobahn cases over TLS', () => {
-  it.each(cases.map((c) => [c.id, c.title, c] as const))('%s %s', (_id, _title, c) => runCase(echo, c));
+  it.each(cases.map((c) => [c.id, c.title, c] as const))('%s %s', (_id, _title, c) => runCase(suite.echo, c));
 });

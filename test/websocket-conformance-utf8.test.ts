@@ -3,21 +3,11 @@
 // octet (6.3), failing fast, at the fragment or chop that makes the text invalid, without
 // the rest (6.4), and Markus Kuhn's UTF-8 decoder test sequences (6.5 to 6.23), each in one
 // frame: echoed when valid, failed with 1007 when not.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Op, closeCodeOf, type WireClient } from './websocket-wire.js';
-import { Sentinel, echoServer, f, nextMessage, r, runCase, summary, type Case, type EchoServer } from './websocket-case.js';
+import { echoSuite, f, nextMessage, r, runCase, summary, type Case } from './websocket-case.js';
 
-let echo: EchoServer;
-const sentinel = new Sentinel();
-beforeAll(async () => {
-  echo = await echoServer();
-  await sentinel.open(echo);
-});
-afterEach(() => sentinel.check());
-afterAll(async () => {
-  sentinel.close();
-  await echo?.close();
-});
+const suite = echoSuite();
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s/g, ''), 'hex');
 const bytes = (...values: number[]): Buffer => Buffer.from(values);
@@ -185,5 +175,5 @@ const group6Kuhn: Case[] = SEQUENCES.flatMap(([name, list], i) =>
 );
 
 describe('Autobahn group 6: UTF-8 handling', () => {
-  it.each([...group6Fixed, ...group6Kuhn].map((c) => [c.id, c.title, c] as const))('%s %s', (_id, _title, c) => runCase(echo, c));
+  it.each([...group6Fixed, ...group6Kuhn].map((c) => [c.id, c.title, c] as const))('%s %s', (_id, _title, c) => runCase(suite.echo, c));
 });

@@ -2,7 +2,7 @@
 // event (or a socket/process event) with the test timeout as the bound: no sleeps.
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -20,6 +20,7 @@ import {
   native,
 } from '../src/index.js';
 import * as opt from '../src/socket-options.js';
+import { openFds } from './helpers.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const nodeGypBuildPath = createRequire(import.meta.url).resolve('node-gyp-build');
@@ -27,19 +28,6 @@ const nodeGypBuildPath = createRequire(import.meta.url).resolve('node-gyp-build'
 const loadAddon =
   `const b = require(${JSON.stringify(nodeGypBuildPath)})(${JSON.stringify(packageRoot)});` +
   `const C = b.constants;`;
-
-/** fd -> what it is ('socket:[1234]', '/dev/null'...): the process's open fds. */
-function fdTable(): Map<string, string> {
-  const table = new Map<string, string>();
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      table.set(fd, readlinkSync(`/proc/self/fd/${fd}`));
-    } catch {
-      // the fd readdir itself used, already closed
-    }
-  }
-  return table;
-}
 
 /** fcntl flags from /proc (octal): proves O_NONBLOCK/O_CLOEXEC without a blocking call. */
 function fdFlags(fd: number): number {
@@ -114,7 +102,7 @@ let port = 0;
 let loopClosed = false;
 
 beforeAll(() => {
-  fdsBefore = fdTable();
+  fdsBefore = openFds();
   loop = new TestLoop();
 });
 
@@ -573,7 +561,7 @@ describe('teardown', () => {
     loopClosed = true;
     // The one addition allowed: the spare fd the instance keeps for the EMFILE trick
     // since its first listen() (closed by env teardown).
-    const added = [...fdTable()].filter(([fd, link]) => fdsBefore.get(fd) !== link);
+    const added = [...openFds()].filter(([fd, link]) => fdsBefore.get(fd) !== link);
     expect(added).toEqual([[expect.any(String), '/dev/null']]);
   });
 });

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 /** A certificate and its key, as PEM. */
 export interface Pair {
@@ -95,4 +96,15 @@ export function makeCerts(): Certs {
     encryptedKey: readFileSync(join(dir, 'server-enc.key'), 'utf8'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * The certificates of a test file: made before its tests, removed after them. The object
+ * is filled in place by the beforeAll this registers, so tests and later hooks read it.
+ */
+export function fileCerts(): Certs {
+  const certs = {} as Certs;
+  beforeAll(() => void Object.assign(certs, makeCerts()));
+  afterAll(() => certs.remove?.());
+  return certs;
 }

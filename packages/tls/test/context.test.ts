@@ -1,16 +1,12 @@
 // TlsContext from PEM and options: what is refused (typed), and what the options change.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimpleFrameBuilder } from '@simple-stream/frames';
 import { memoryPair } from '@simple-stream/stream';
 import { Secure, TlsContext, TlsError, tlsStats } from '../src/index.js';
-import { makeCerts, type Certs } from './certs.js';
+import { fileCerts } from './certs.js';
 import { handshake, securePair } from './helpers.js';
 
-let certs: Certs;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = fileCerts();
 
 const builder = new SimpleFrameBuilder();
 

@@ -2,21 +2,17 @@
 // close_notify) over memory pairs, and streams dropped without close().
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { SimpleFrameBuilder } from '@simple-stream/frames';
 import { TlsContext, tlsStats } from '../src/index.js';
-import { makeCerts, type Certs } from './certs.js';
+import { fileCerts } from './certs.js';
 import { drive, handshake, securePair } from './helpers.js';
 
 // A gc() for this test only (vitest runs without --expose-gc).
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-let certs: Certs;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = fileCerts();
 
 const builder = new SimpleFrameBuilder();
 const data = new Uint8Array(1000);

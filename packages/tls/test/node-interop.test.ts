@@ -3,18 +3,14 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Checksum32FrameBuilder, SimpleFrameBuilder, type FrameBuilder } from '@simple-stream/frames';
 import { DuplexTransport } from '@simple-stream/stream';
 import { Secure, TlsContext, type TlsVersion } from '../src/index.js';
-import { makeCerts, type Certs } from './certs.js';
+import { fileCerts } from './certs.js';
 import { SIZES, SocketFrames, bounded, copy, payload, sameBytes, secureEchoServer } from './helpers.js';
 
-let certs: Certs;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = fileCerts();
 
 const framings: Array<{ name: string; builder: FrameBuilder; max: number }> = [
   { name: 'Simple', builder: new SimpleFrameBuilder(), max: 65_535 },

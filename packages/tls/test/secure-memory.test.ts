@@ -98,6 +98,16 @@ describe.each(framings)('$name frames', ({ builder, max }) => {
   });
 });
 
+/** What `run` throws; undefined when it returns. */
+function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
 describe('the end of a TLS stream', () => {
   const builder = new SimpleFrameBuilder();
 
@@ -129,12 +139,7 @@ describe('the end of a TLS stream', () => {
         expect(s.nbRecv()).toHaveLength(1);
         expect(s.ended).toBe(true);
       } else {
-        let error: unknown;
-        try {
-          s.nbRecv();
-        } catch (err) {
-          error = err;
-        }
+        const error = thrownBy(() => s.nbRecv());
         expect(error).toBeInstanceOf(TlsError);
         expect((error as TlsError).code).toBe('UNEXPECTED_EOF_WHILE_READING');
       }
@@ -194,12 +199,7 @@ describe('bad input', () => {
     const [a, b] = memoryPair();
     const s = new Secure(a, builder, server);
     b.write(garbage, 0, garbage.length);
-    let error: unknown;
-    try {
-      s.nbRecv();
-    } catch (err) {
-      error = err;
-    }
+    const error = thrownBy(() => s.nbRecv());
     expect(error).toBeInstanceOf(TlsError);
     expect((error as TlsError).code).toMatch(/^[A-Z0-9_]+$/);
     expect((error as TlsError).library).toBe('SSL routines');
@@ -219,12 +219,7 @@ describe('bad input', () => {
     c.nbSendPayload(payload(20, 2));
     c.nbSend(new Checksum32Frame(payload(30, 3), 12345)); // a wrong checksum
     c.uncork();
-    let error: unknown;
-    try {
-      s.nbRecv();
-    } catch (err) {
-      error = err;
-    }
+    const error = thrownBy(() => s.nbRecv());
     expect(error).toBeInstanceOf(FrameError);
     expect((error as FrameError).frames.map((f) => f.payload)).toEqual([payload(10, 1), payload(20, 2)]);
   });

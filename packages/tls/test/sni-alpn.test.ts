@@ -3,17 +3,13 @@
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import tls from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimpleFrameBuilder } from '@simple-stream/frames';
 import { TlsContext, TlsContextRef, TlsError, type TlsVersion } from '../src/index.js';
-import { makeCerts, type Certs } from './certs.js';
+import { fileCerts } from './certs.js';
 import { bounded, handshake, secureEchoServer, securePair } from './helpers.js';
 
-let certs: Certs;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = fileCerts();
 
 const builder = new SimpleFrameBuilder();
 const versions: TlsVersion[] = ['TLSv1.2', 'TLSv1.3'];

@@ -1,29 +1,14 @@
 // The simple-stream CLI's WebSocket echo (examples/cli.mjs echo --framing websocket, which
 // runs the built packages): every message back with its type, over ws:// and wss://.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WS from 'ws';
 import { makeCerts } from '../../tls/test/certs.js';
 import { bounded } from './helpers.js';
+import { cliStarter } from '../../../test/cli-process.js';
 
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-/** Starts the CLI and resolves with the port it prints once listening, and the line. */
-async function startCli(args: string[]): Promise<{ child: ChildProcess; port: number; line: string }> {
-  const child = spawn(process.execPath, ['examples/cli.mjs', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  let out = '';
-  for await (const chunk of child.stdout!) {
-    out += chunk;
-    const m = /^.*listening on [\d.]+:(\d+).*$/m.exec(out);
-    if (m) return { child, port: Number(m[1]), line: m[0] };
-  }
-  throw new Error(`the CLI exited before listening: ${out}`);
-}
+const startCli = cliStarter();
 
 /** Sends a text and a binary message and returns the echoes as [isBinary, data]. */
 async function echoBoth(c: WS): Promise<Array<[boolean, string]>> {

@@ -1,7 +1,6 @@
 // Negotiating permessage-deflate (RFC 7692 5, 7.1): the header grammar, the server's
 // choice among offers, the client's offer and its checks of the response, and both
 // directions against the `ws` package's negotiation.
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
   acceptOffer,
@@ -13,20 +12,7 @@ import {
   type DeflateParams,
 } from '../src/permessage-deflate.js';
 import { parseExtensions } from '../src/deflate-header.js';
-
-/** The parts of ws's (untyped) permessage-deflate and extension modules used here. */
-interface WsPerMessageDeflate {
-  offer(): Record<string, unknown>;
-  accept(configurations: unknown[]): Record<string, unknown>;
-  compress(data: Buffer, fin: boolean, callback: (error: Error | null, result?: Buffer) => void): void;
-  decompress(data: Buffer, fin: boolean, callback: (error: Error | null, result?: Buffer) => void): void;
-  cleanup(): void;
-}
-const wsModule = createRequire(import.meta.url)('ws') as {
-  PerMessageDeflate: new (options?: Record<string, unknown>) => WsPerMessageDeflate;
-  extension: { parse(header: string): Record<string, unknown[]>; format(extensions: Record<string, unknown>): string };
-};
-const { PerMessageDeflate: WsPerMessageDeflate, extension } = wsModule;
+import { WsPerMessageDeflate, extension } from './ws-deflate.js';
 
 const DEFAULTS: DeflateParams = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
 

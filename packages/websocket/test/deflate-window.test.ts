@@ -9,6 +9,7 @@ import { constants, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { acceptOffer, PerMessageDeflate, type DeflateParams } from '../src/permessage-deflate.js';
+import { concat } from '../../../fuzz/bytes.mjs';
 
 const TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
 const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
@@ -121,16 +122,6 @@ function decodeDeflate(data: Uint8Array): { output: Uint8Array; maxDistance: num
     if (final) break;
   }
   return { output: Uint8Array.from(out), maxDistance };
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Repetitive data, with repeats at every distance up to a few KB. */

@@ -1,7 +1,6 @@
 // PerMessageDeflate: round trips (with and without context takeover, every window size)
 // against itself, node:zlib and the `ws` package; any fragmentation of the compressed
 // bytes; the maxMessage bound against decompression bombs; invalid data; close().
-import { createRequire } from 'node:module';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,20 +13,8 @@ import {
   type DeflateParams,
   type PerMessageDeflateOptions,
 } from '../src/permessage-deflate.js';
-
-/** The parts of ws's (untyped) permessage-deflate and extension modules used here. */
-interface WsPerMessageDeflate {
-  offer(): Record<string, unknown>;
-  accept(configurations: unknown[]): Record<string, unknown>;
-  compress(data: Buffer, fin: boolean, callback: (error: Error | null, result?: Buffer) => void): void;
-  decompress(data: Buffer, fin: boolean, callback: (error: Error | null, result?: Buffer) => void): void;
-  cleanup(): void;
-}
-const wsModule = createRequire(import.meta.url)('ws') as {
-  PerMessageDeflate: new (options?: Record<string, unknown>) => WsPerMessageDeflate;
-  extension: { parse(header: string): Record<string, unknown[]>; format(extensions: Record<string, unknown>): string };
-};
-const { PerMessageDeflate: WsPerMessageDeflate, extension } = wsModule;
+import { concat } from '../../../fuzz/bytes.mjs';
+import { WsPerMessageDeflate, extension } from './ws-deflate.js';
 
 const TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
 const MAX = 64 << 20;
@@ -51,16 +38,6 @@ function text(length: number, seed: number): Uint8Array {
     s += words[x % words.length] + String(x % 97) + ' ';
   }
   return new TextEncoder().encode(s.slice(0, length));
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Byte equality without vitest's element-by-element diffing (slow on megabytes). */

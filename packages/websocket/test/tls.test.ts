@@ -1,20 +1,16 @@
 // WebSockets over TLS: serve() with a Secure stream under each connection, against the
 // `ws` client over wss://, and dial() with a client context against our own server.
 import { once } from 'node:events';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import WS from 'ws';
 import { Secure, TlsContext } from '@simple-stream/tls';
-import { makeCerts, type Certs } from '../../tls/test/certs.js';
+import { fileCerts } from '../../tls/test/certs.js';
 import net from 'node:net';
 import { DuplexTransport } from '@simple-stream/stream';
 import { Message, WebSocket, dial, serve, type WebSocketHandle, type WebSocketServer } from '../src/index.js';
 import { bounded } from './helpers.js';
 
-let certs: Certs;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = fileCerts();
 
 const servers: WebSocketServer[] = [];
 const closers: Array<() => void> = [];
