@@ -6,9 +6,10 @@
 //   node bench/echo.mjs [--quick] [--json] [--only=latency,pipelined,large] [--also=DIR]
 // --also=DIR adds the echo server of another checkout (DIR, built) as "ours@also".
 import { join } from 'node:path';
-import { environment, formatMBps, formatRate, formatRatio, parseArgs, printTable } from './lib/measure.mjs';
+import { environment, formatMBps, formatRate, parseArgs, printTable } from './lib/measure.mjs';
 import { rotatedRounds } from './lib/rounds.mjs';
-import { alsoArg, benchDir, buildNative, cpuMeter, run, startServer } from './lib/processes.mjs';
+import { alsoArg, benchDir, buildNative, measureServer, run, startServer } from './lib/processes.mjs';
+import { printVerdicts, verdict } from './lib/targets.mjs';
 
 const args = parseArgs();
 // Five rounds, not three: on a shared 2-core VM single runs of the C peer swing by 2x.
@@ -33,18 +34,9 @@ const servers = await Promise.all([
 ]);
 
 /** One loadgen run against one server: the loadgen's JSON plus CPU use of everyone. */
-async function measure(server, s) {
-  let meter;
-  const timer = setTimeout(() => (meter = cpuMeter([server.pid])), warmup * 1000);
-  const { stdout } = await run(loadgen, ['127.0.0.1', server.port, s.conns, s.inflight, s.size, seconds, warmup].map(String));
-  clearTimeout(timer);
-  const result = JSON.parse(stdout);
-  const cpu = meter?.stop();
-  result.server_cpu_pct = cpu?.pct[0] ?? NaN;
-  result.others_cpu_pct = cpu === undefined ? NaN : Math.max(0, cpu.machine - cpu.pct[0] - result.cpu_pct);
-  // Server CPU time per echoed message: what it costs, whatever share of the CPUs it got.
-  result.server_us_per_msg = (1e4 * result.server_cpu_pct) / result.msgs_per_s;
-  return result;
+function measure(server, s) {
+  const lgArgs = ['127.0.0.1', server.port, s.conns, s.inflight, s.size, seconds, warmup].map(String);
+  return measureServer(server, warmup, async () => JSON.parse((await run(loadgen, lgArgs)).stdout));
 }
 
 const FIELDS = ['msgs_per_s', 'bytes_per_s', 'lat_p50_us', 'lat_p99_us', 'lat_mean_us', 'server_cpu_pct', 'server_us_per_msg', 'cpu_pct', 'others_cpu_pct'];
@@ -78,18 +70,11 @@ const targets = servers
     ['latency', 'p50 latency', `${ours} / C epoll`, get('latency', ours, 'lat_p50_us') / get('latency', 'C epoll', 'lat_p50_us'), '<=', 1.15],
   ])
   .filter(([scenario]) => results[scenario] !== undefined);
-const verdicts = targets.map(([scenario, what, pair, ratio, op, goal]) => {
-  const ok = op === '>=' ? ratio >= goal : op === '<=' ? ratio <= goal : null;
-  return { scenario, what, pair, ratio, target: op === '' ? null : `${op} ${goal}`, verdict: ok === null ? 'info' : ok ? 'PASS' : 'MISS' };
-});
+const verdicts = targets.map((t) => verdict(...t));
 if (args.json) {
   console.log(JSON.stringify({ environment: environment(), rounds, seconds, results, targets: verdicts }, null, 2));
 } else {
-  console.log('\nratios (of medians) against the targets');
-  printTable(
-    ['scenario', 'measure', 'ratio', 'value', 'target', ''],
-    verdicts.map((v) => [v.scenario, v.what, v.pair, formatRatio(v.ratio), v.target === null ? '' : `${v.target.replace(/([\d.]+)$/, '$1x')}`, v.verdict === 'info' ? '' : v.verdict]),
-  );
+  printVerdicts(verdicts);
 }
 for (const server of servers) server.stop();
 // Missed targets are results, not failures of the benchmark: the exit status stays 0.

@@ -9,19 +9,16 @@
 //                      [--tls12] [--rsa] [--nodelay] [--rounds=N] [--seconds=S] [--also=DIR]
 // --nodelay: every server sets TCP_NODELAY on its connections (default: as users write them).
 import { join } from 'node:path';
-import { environment, formatMBps, formatRate, formatRatio, parseArgs, printTable } from './lib/measure.mjs';
+import { environment, formatMBps, formatRate, numberArg, parseArgs, printTable } from './lib/measure.mjs';
 import { rotatedRounds } from './lib/rounds.mjs';
-import { alsoArg, benchDir, cpuMeter, run, startServer } from './lib/processes.mjs';
+import { alsoArg, benchDir, measureServer, run, startServer } from './lib/processes.mjs';
+import { printVerdicts, verdict } from './lib/targets.mjs';
 import { buildTlsLoadgen, makeCert } from './lib/tls.mjs';
 
 const args = parseArgs();
 const argv = process.argv.slice(2);
-const numArg = (name, fallback) => {
-  const a = argv.find((x) => x.startsWith(`--${name}=`));
-  return a === undefined ? fallback : Number(a.slice(name.length + 3));
-};
-const rounds = numArg('rounds', args.quick ? 1 : 3);
-const seconds = numArg('seconds', args.quick ? 0.5 : 2);
+const rounds = numberArg('rounds', args.quick ? 1 : 3);
+const seconds = numberArg('seconds', args.quick ? 0.5 : 2);
 const warmup = args.quick ? 0.2 : 0.5;
 const tlsVersion = argv.includes('--tls12') ? '1.2' : '1.3';
 const cert = makeCert(argv.includes('--rsa') ? 'rsa' : 'ec');
@@ -46,19 +43,10 @@ const servers = await Promise.all([
 ]);
 
 /** One loadgen run against one server: the loadgen's JSON plus CPU use of everyone. */
-async function measure(server, s) {
-  let meter;
-  const timer = setTimeout(() => (meter = cpuMeter([server.pid])), warmup * 1000);
+function measure(server, s) {
   const common = ['127.0.0.1', server.port, s.conns];
   const lgArgs = s.hs ? ['hs', ...common, s.size, seconds, warmup, tlsVersion] : ['echo', ...common, s.inflight, s.size, seconds, warmup, tlsVersion];
-  const { stdout } = await run(loadgen, lgArgs.map(String));
-  clearTimeout(timer);
-  const result = JSON.parse(stdout);
-  const cpu = meter?.stop();
-  result.server_cpu_pct = cpu?.pct[0] ?? NaN;
-  result.others_cpu_pct = cpu === undefined ? NaN : Math.max(0, cpu.machine - cpu.pct[0] - result.cpu_pct);
-  result.server_us_per_msg = (1e4 * result.server_cpu_pct) / result.msgs_per_s;
-  return result;
+  return measureServer(server, warmup, async () => JSON.parse((await run(loadgen, lgArgs.map(String))).stdout));
 }
 
 const FIELDS = ['msgs_per_s', 'bytes_per_s', 'lat_p50_us', 'lat_p99_us', 'lat_mean_us', 'server_cpu_pct', 'server_us_per_msg', 'cpu_pct', 'others_cpu_pct'];
@@ -95,18 +83,11 @@ const targets = servers
     ['latency', 'p50 latency', `${ours} / tls`, get('latency', ours, 'lat_p50_us') / get('latency', 'tls', 'lat_p50_us'), '', 0],
   ])
   .filter(([scenario]) => results[scenario] !== undefined);
-const verdicts = targets.map(([scenario, what, pair, ratio, op, goal]) => {
-  const ok = op === '>=' ? ratio >= goal : op === '<=' ? ratio <= goal : null;
-  return { scenario, what, pair, ratio, target: op === '' ? null : `${op} ${goal}`, verdict: ok === null ? 'info' : ok ? 'PASS' : 'MISS' };
-});
+const verdicts = targets.map((t) => verdict(...t));
 if (args.json) {
   console.log(JSON.stringify({ environment: environment(), tls: tlsVersion, certificate: cert.type, rounds, seconds, results, targets: verdicts }, null, 2));
 } else {
-  console.log('\nratios (of medians) against the targets');
-  printTable(
-    ['scenario', 'measure', 'ratio', 'value', 'target', ''],
-    verdicts.map((v) => [v.scenario, v.what, v.pair, formatRatio(v.ratio), v.target === null ? '' : `${v.target.replace(/([\d.]+)$/, '$1x')}`, v.verdict === 'info' ? '' : v.verdict]),
-  );
+  printVerdicts(verdicts);
 }
 for (const server of servers) server.stop();
 cert.remove();

@@ -15,22 +15,19 @@
 // takeover). --also=DIR adds another built checkout's server as "ours@also".
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { environment, formatMBps, formatRate, formatRatio, parseArgs, printTable } from './lib/measure.mjs';
+import { environment, formatMBps, formatRate, numberArg, parseArgs, printTable } from './lib/measure.mjs';
 import { rotatedRounds } from './lib/rounds.mjs';
-import { alsoArg, benchDir, buildNative, cpuMeter, run, startServer } from './lib/processes.mjs';
+import { alsoArg, benchDir, buildNative, measureServer, run, startServer } from './lib/processes.mjs';
+import { printVerdicts, verdict } from './lib/targets.mjs';
 
 const args = parseArgs();
 const argv = process.argv.slice(2);
-const numArg = (name, fallback) => {
-  const a = argv.find((x) => x.startsWith(`--${name}=`));
-  return a === undefined ? fallback : Number(a.slice(name.length + 3));
-};
 // Five rounds, as echo.mjs: on a shared 2-core VM single runs swing by 2x.
-const rounds = numArg('rounds', args.quick ? 1 : 5);
-const seconds = numArg('seconds', args.quick ? 0.5 : 3);
+const rounds = numberArg('rounds', args.quick ? 1 : 5);
+const seconds = numberArg('seconds', args.quick ? 0.5 : 3);
 const warmup = args.quick ? 0.2 : 1;
 const wsDeflate = argv.includes('--ws-deflate=readme') ? '--deflate=readme' : '--deflate';
-const oursThreshold = numArg('ours-threshold', null);
+const oursThreshold = numberArg('ours-threshold', null);
 const oursDeflate = oursThreshold === null ? '--deflate' : `--deflate=${oursThreshold}`;
 
 const scenarios = [
@@ -84,19 +81,9 @@ started.forEach((r, i) => {
 for (const f of failed) console.error(`bench: ${f.name} (${f.group}) did not start: ${f.error}`);
 
 /** One loadgen run against one server: the loadgen's JSON plus CPU use of everyone. */
-async function measure(server, s) {
-  let meter;
-  const timer = setTimeout(() => (meter = cpuMeter([server.pid])), warmup * 1000);
-  const lgArgs = ['127.0.0.1', server.port, s.conns, s.inflight, s.size, seconds, warmup].map(String);
-  const { stdout } = await run(loadgen, [...lgArgs, ...(s.deflate ?? [])]);
-  clearTimeout(timer);
-  const result = JSON.parse(stdout);
-  const cpu = meter?.stop();
-  result.server_cpu_pct = cpu?.pct[0] ?? NaN;
-  result.others_cpu_pct = cpu === undefined ? NaN : Math.max(0, cpu.machine - cpu.pct[0] - result.cpu_pct);
-  // Server CPU time per echoed message: what it costs, whatever share of the CPUs it got.
-  result.server_us_per_msg = (1e4 * result.server_cpu_pct) / result.msgs_per_s;
-  return result;
+function measure(server, s) {
+  const lgArgs = [...['127.0.0.1', server.port, s.conns, s.inflight, s.size, seconds, warmup].map(String), ...(s.deflate ?? [])];
+  return measureServer(server, warmup, async () => JSON.parse((await run(loadgen, lgArgs)).stdout));
 }
 
 const FIELDS = ['msgs_per_s', 'bytes_per_s', 'lat_p50_us', 'lat_p99_us', 'lat_mean_us', 'server_cpu_pct', 'server_us_per_msg', 'cpu_pct', 'others_cpu_pct', 'compressed_in_pct', 'compressed_out_pct', 'wire_in_per_msg', 'wire_out_per_msg'];
@@ -141,19 +128,11 @@ const targets = (oursNames.length ? oursNames : ['ours'])
     ['latency', 'p50 latency', `${ours} / ws`, ratio('latency', ours, 'ws', 'lat_p50_us'), '', 0],
   ])
   .filter(([scenario]) => scenarios.some((s) => s.name === scenario));
-const verdicts = targets.map(([scenario, what, pair, value, op, goal]) => {
-  const ok = !Number.isFinite(value) ? null : op === '>=' ? value >= goal : op === '<=' ? value <= goal : null;
-  const verdict = !Number.isFinite(value) ? 'n/a' : ok === null ? 'info' : ok ? 'PASS' : 'MISS';
-  return { scenario, what, pair, ratio: Number.isFinite(value) ? value : null, target: op === '' ? null : `${op} ${goal}`, verdict };
-});
+const verdicts = targets.map((t) => verdict(...t));
 if (args.json) {
   console.log(JSON.stringify({ environment: environment(), rounds, seconds, wsDeflate, oursDeflate, results, targets: verdicts, failed }, null, 2));
 } else {
-  console.log('\nratios (of medians) against the targets');
-  printTable(
-    ['scenario', 'measure', 'ratio', 'value', 'target', ''],
-    verdicts.map((v) => [v.scenario, v.what, v.pair, v.ratio === null ? '-' : formatRatio(v.ratio), v.target === null ? '' : `${v.target.replace(/([\d.]+)$/, '$1x')}`, v.verdict === 'info' ? '' : v.verdict]),
-  );
+  printVerdicts(verdicts);
 }
 for (const server of [...groups.plain, ...groups.deflate]) server.stop();
 // Missed targets are results, not failures of the benchmark; a server that did not start is.

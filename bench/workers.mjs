@@ -9,16 +9,17 @@
 // Prints medians, ratios and the issue's targets.
 //   node bench/workers.mjs [--quick] [--json] [--only=cpu,churn] [--hash=K]
 import { join } from 'node:path';
-import { environment, formatRate, formatRatio, parseArgs, printTable } from './lib/measure.mjs';
+import { environment, formatRate, numberArg, parseArgs, printTable } from './lib/measure.mjs';
 import { rotatedRounds } from './lib/rounds.mjs';
-import { benchDir, buildNative, cpuMeter, run, startServer } from './lib/processes.mjs';
+import { benchDir, buildNative, measureServer, run, startServer } from './lib/processes.mjs';
+import { printVerdicts, verdict } from './lib/targets.mjs';
 
 const args = parseArgs();
-const hash = Number(process.argv.find((a) => a.startsWith('--hash='))?.slice(7) ?? 32);
+const hash = numberArg('hash', 32);
 // Churn clients run in this many processes (64 clients split among them): one process
 // tops out near 100% of a core before the servers do, and two can use what the server
 // leaves of the second core.
-const churnProcesses = Number(process.argv.find((a) => a.startsWith('--churn-processes='))?.slice(18) ?? 2);
+const churnProcesses = numberArg('churn-processes', 2);
 const rounds = args.quick ? 1 : 5;
 const seconds = args.quick ? 0.5 : 3;
 const warmup = args.quick ? 0.2 : 1;
@@ -67,21 +68,16 @@ const scenarios = [
 ].filter((s) => wanted(s.name));
 
 /** One client run against one server: the client's JSON plus CPU use of everyone. */
-async function measure(server, s) {
-  let meter;
-  const timer = setTimeout(() => (meter = cpuMeter([server.pid])), warmup * 1000);
-  const runs = await Promise.all(Array.from({ length: s.processes ?? 1 }, () => run(s.client, s.clientArgs(server.port).map(String))));
-  clearTimeout(timer);
-  const result = merged(runs.map(({ stdout }) => JSON.parse(stdout)));
-  const cpu = meter?.stop();
-  result.rate = result[s.rate];
-  // rotatedRounds reports the spread of `msgs_per_s`: the scenario's rate.
-  result.msgs_per_s = result.rate;
-  result.server_cpu_pct = cpu?.pct[0] ?? NaN;
-  result.others_cpu_pct = cpu === undefined ? NaN : Math.max(0, cpu.machine - cpu.pct[0] - result.cpu_pct);
-  // Server CPU time per unit (message or connection), whatever share of the CPUs it got.
-  result.server_us_per = (1e4 * result.server_cpu_pct) / result.rate;
-  return result;
+function measure(server, s) {
+  // The server's CPU per unit (message or connection) goes to `server_us_per`.
+  return measureServer(server, warmup, async () => {
+    const runs = await Promise.all(Array.from({ length: s.processes ?? 1 }, () => run(s.client, s.clientArgs(server.port).map(String))));
+    const result = merged(runs.map(({ stdout }) => JSON.parse(stdout)));
+    result.rate = result[s.rate];
+    // rotatedRounds reports the spread of `msgs_per_s` (and measureServer divides by it): the scenario's rate.
+    result.msgs_per_s = result.rate;
+    return result;
+  }, 'server_us_per');
 }
 
 /** The reports of client processes run side by side, as one: rates and CPU add up. */
@@ -112,10 +108,9 @@ for (const s of scenarios) {
     // 'cpu': the other's server CPU per unit over ours (above 1: ours spends less).
     const cpu = measure === 'cpu';
     const ratio = cpu ? m[other].server_us_per / m[ours].server_us_per : m[ours].rate / m[other].rate;
-    const ok = op === '>=' ? ratio >= goal : null;
     const what = cpu ? `CPU per ${s.name === 'churn' ? 'conn' : 'msg'}` : s.unit;
     const pair = cpu ? `${other} / ${ours}` : `${ours} / ${other}`;
-    verdicts.push({ scenario: s.name, what, pair, ratio, target: op === '' ? null : `${op} ${goal}`, verdict: ok === null ? 'info' : ok ? 'PASS' : 'MISS' });
+    verdicts.push(verdict(s.name, what, pair, ratio, op, goal));
   }
   if (args.json) continue;
   console.log(`\n${s.label}`);
@@ -133,10 +128,6 @@ for (const s of scenarios) {
 if (args.json) {
   console.log(JSON.stringify({ environment: environment(), rounds, seconds, hash, results, targets: verdicts }, null, 2));
 } else {
-  console.log('\nratios (of medians) against the targets');
-  printTable(
-    ['scenario', 'measure', 'ratio', 'value', 'target', ''],
-    verdicts.map((v) => [v.scenario, v.what, v.pair, formatRatio(v.ratio), v.target === null ? '' : v.target.replace(/([\d.]+)$/, '$1x'), v.verdict === 'info' ? '' : v.verdict]),
-  );
+  printVerdicts(verdicts);
 }
 // Missed targets are results, not failures of the benchmark: the exit status stays 0.

@@ -13,6 +13,12 @@ export function parseArgs(argv = process.argv.slice(2)) {
   };
 }
 
+/** The number given as `--NAME=N`, or `fallback` without one. */
+export function numberArg(name, fallback, argv = process.argv.slice(2)) {
+  const arg = argv.find((x) => x.startsWith(`--${name}=`));
+  return arg === undefined ? fallback : Number(arg.slice(name.length + 3));
+}
+
 /** Run counts and time budgets for a normal or a `--quick` run. */
 export function settings(quick) {
   return quick ? { runs: 5, budgetMs: 40, warmupMs: 60 } : { runs: 7, budgetMs: 300, warmupMs: 400 };

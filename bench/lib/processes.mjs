@@ -39,9 +39,9 @@ export function haveCommand(command) {
  * Compiles bench/native/NAME.c with `cc -O2` into bench/native/build/NAME, unless the
  * binary is newer than its source and every header in bench/native. `extra` goes after
  * the source on the command line (libraries, include paths). Returns its path; exits with
- * a clear message without cc.
+ * a clear message without cc, or when cc fails (`needs`: what the build needs, said then).
  */
-export function buildNative(name, extra = []) {
+export function buildNative(name, extra = [], needs = '') {
   const source = join(nativeDir, `${name}.c`);
   const binary = join(buildDir, name);
   const headers = readdirSync(nativeDir).filter((f) => f.endsWith('.h'));
@@ -55,7 +55,7 @@ export function buildNative(name, extra = []) {
   mkdirSync(buildDir, { recursive: true });
   const r = spawnSync('cc', ['-O2', '-Wall', '-o', binary, source, ...extra], { stdio: 'inherit' });
   if (r.status !== 0) {
-    console.error(`bench: cc -O2 ${source} failed`);
+    console.error(`bench: cc -O2 ${source} failed${needs === '' ? '' : ` (needs ${needs})`}`);
     process.exit(1);
   }
   return binary;
@@ -152,6 +152,25 @@ export function cpuMeter(pids) {
       return { pct, machine: (100 * (machineBusySeconds() - busy0)) / seconds };
     },
   };
+}
+
+/**
+ * One client run against one server: `client()` runs the load and resolves with the
+ * client's report (its JSON), to which this adds the CPU use of everyone over the measured
+ * window (from `warmup` seconds on): `server_cpu_pct`, `others_cpu_pct`, and under
+ * `perUnit` the server's CPU time per unit of the report's `msgs_per_s` (what a message
+ * costs it, whatever share of the CPUs it got).
+ */
+export async function measureServer(server, warmup, client, perUnit = 'server_us_per_msg') {
+  let meter;
+  const timer = setTimeout(() => (meter = cpuMeter([server.pid])), warmup * 1000);
+  const result = await client();
+  clearTimeout(timer);
+  const cpu = meter?.stop();
+  result.server_cpu_pct = cpu?.pct[0] ?? NaN;
+  result.others_cpu_pct = cpu === undefined ? NaN : Math.max(0, cpu.machine - cpu.pct[0] - result.cpu_pct);
+  result[perUnit] = (1e4 * result.server_cpu_pct) / result.msgs_per_s;
+  return result;
 }
 
 /** The value of `--also=DIR` (another checkout whose server joins as "ours@also"), or null. */

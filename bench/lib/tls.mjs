@@ -1,35 +1,22 @@
 // Helpers for bench/tls.mjs: building the OpenSSL-linked load generator
 // (native/tls-loadgen.c) and making the one certificate every TLS server uses.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { benchDir, haveCommand } from './processes.mjs';
+import { buildNative, haveCommand } from './processes.mjs';
 
 /**
- * Compiles native/tls-loadgen.c (cc -O2, -lssl -lcrypto) unless the binary is newer.
+ * Compiles native/tls-loadgen.c with buildNative, linked with -lssl -lcrypto.
  * Headers: the system's (libssl-dev) if present, else the ones Node ships (include/node/
  * openssl, the same 3.0 API); libraries: the system's libssl.so.3 (a separate process, so a
  * second OpenSSL next to Node's is fine).
  */
 export function buildTlsLoadgen() {
-  const source = join(benchDir, 'native/tls-loadgen.c');
-  const binary = join(benchDir, 'native/build/tls-loadgen');
-  if (existsSync(binary) && statSync(source).mtimeMs < statSync(binary).mtimeMs) return binary;
-  if (!haveCommand('cc')) {
-    console.error('bench: no C compiler (`cc`) on the PATH (Debian: apt-get install -y gcc).');
-    process.exit(1);
-  }
-  mkdirSync(dirname(binary), { recursive: true });
   const includes = existsSync('/usr/include/openssl/ssl.h') ? [] : ['-I', join(dirname(dirname(process.execPath)), 'include/node')];
   const libDir = '/usr/lib/x86_64-linux-gnu';
   const libs = existsSync(join(libDir, 'libssl.so')) || !existsSync(join(libDir, 'libssl.so.3')) ? ['-lssl', '-lcrypto'] : ['-l:libssl.so.3', '-l:libcrypto.so.3'];
-  const r = spawnSync('cc', ['-O2', '-Wall', ...includes, '-o', binary, source, ...libs], { stdio: 'inherit' });
-  if (r.status !== 0) {
-    console.error(`bench: cc -O2 ${source} failed (needs libssl3; headers from libssl-dev or Node's include/node)`);
-    process.exit(1);
-  }
-  return binary;
+  return buildNative('tls-loadgen', [...includes, ...libs], "libssl3; headers from libssl-dev or Node's include/node");
 }
 
 /**

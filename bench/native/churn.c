@@ -22,11 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include "latency.h"
+#include "timed-loop.h"
 
 #define PAYLOAD 32
 #define FRAME (PAYLOAD + 4)
@@ -41,20 +40,7 @@ typedef struct {
 
 static struct sockaddr_in server;
 static int ep;
-static int measuring;
 static uint64_t cycles, connect_errors, io_errors, early_closes;
-
-static void die(const char *what) { perror(what); exit(1); }
-
-static uint64_t now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-static double rusage_seconds(const struct rusage *r) {
-  return (double)(r->ru_utime.tv_sec + r->ru_stime.tv_sec) + (double)(r->ru_utime.tv_usec + r->ru_stime.tv_usec) / 1e6;
-}
 
 static void watch(client_t *c, int op, uint32_t events) {
   struct epoll_event ev = {.events = events, .data.ptr = c};
@@ -133,6 +119,12 @@ static void on_readable(client_t *c) {
   restart(c);
 }
 
+static void on_event(struct epoll_event *ev) {
+  client_t *c = ev->data.ptr;
+  if (c->connecting) on_writable(c);
+  else on_readable(c);
+}
+
 int main(int argc, char **argv) {
   if (argc < 6) {
     fprintf(stderr, "usage: churn HOST PORT CLIENTS SECONDS WARMUP_SECONDS\n");
@@ -153,36 +145,13 @@ int main(int argc, char **argv) {
     clients[i].id = i;
     start(&clients[i]);
   }
-  struct epoll_event evs[256];
-  uint64_t t0 = now_ns(), measure_at = t0 + (uint64_t)(warmup * 1e9), end = measure_at + (uint64_t)(seconds * 1e9);
-  struct rusage ru0, ru1;
-  if (warmup <= 0) {
-    measuring = 1;
-    getrusage(RUSAGE_SELF, &ru0);
-  }
-  for (;;) {
-    int n = epoll_wait(ep, evs, 256, 100);
-    if (n < 0 && errno != EINTR) die("epoll_wait");
-    for (int i = 0; i < n; i++) {
-      client_t *c = evs[i].data.ptr;
-      if (c->connecting) on_writable(c);
-      else on_readable(c);
-    }
-    uint64_t t = now_ns();
-    if (!measuring && t >= measure_at) {
-      measuring = 1;
-      measure_at = t;
-      getrusage(RUSAGE_SELF, &ru0);
-    }
-    if (measuring && t >= end) break;
-  }
-  getrusage(RUSAGE_SELF, &ru1);
-  double wall = (double)(now_ns() - measure_at) / 1e9;
+  timed_loop(ep, warmup, seconds, on_event);
+  double wall = measured_wall;
   printf("{\"clients\":%d,\"seconds\":%.3f,\"conns\":%llu,\"conns_per_s\":%.1f,\"lat_mean_us\":%.2f,"
          "\"lat_p50_us\":%.2f,\"lat_p99_us\":%.2f,\"connect_errors\":%llu,\"io_errors\":%llu,"
          "\"early_closes\":%llu,\"cpu_pct\":%.1f}\n",
          nclients, wall, (unsigned long long)cycles, (double)cycles / wall, mean_latency() / 1e3, percentile(0.50) / 1e3,
          percentile(0.99) / 1e3, (unsigned long long)connect_errors, (unsigned long long)io_errors,
-         (unsigned long long)early_closes, 100.0 * (rusage_seconds(&ru1) - rusage_seconds(&ru0)) / wall);
+         (unsigned long long)early_closes, 100.0 * measured_cpu / wall);
   return 0;
 }

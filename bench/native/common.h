@@ -1,6 +1,7 @@
 /* common.h: what the C peer servers share: a non-blocking listener on 127.0.0.1 that
- * prints its port, and per-connection output that is written in one send(2) and kept,
- * with EPOLLOUT armed, only while the peer is slow (then input is not read). */
+ * prints its port, per-connection output that is written in one send(2) and kept, with
+ * EPOLLOUT armed, only while the peer is slow (then input is not read), and the event
+ * loop around a server's own handling of readable connections. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -87,4 +88,28 @@ static int flush_out(int ep, conn_t *c, int was_waiting) {
     epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
   }
   return waiting;
+}
+
+/*
+ * Runs a peer server: listens on 127.0.0.1 (port argv[1], else any), then forever accepts,
+ * writes what waits for a slow peer once it reads again, and hands every other readable
+ * connection to on_readable, which returns -1 to drop it.
+ */
+static void serve(int argc, char **argv, int (*on_readable)(int ep, conn_t *c)) {
+  int lfd = listen_on(argc > 1 ? atoi(argv[1]) : 0);
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL}, evs[256];
+  epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+  for (;;) {
+    int n = epoll_wait(ep, evs, 256, -1);
+    for (int i = 0; i < n; i++) {
+      conn_t *c = evs[i].data.ptr;
+      if (c == NULL) { accept_all(ep, lfd); continue; }
+      if (c->len > 0) { /* EPOLLOUT: the peer is reading again */
+        if (flush_out(ep, c, 1) < 0) drop(c);
+        continue;
+      }
+      if (on_readable(ep, c) < 0) drop(c);
+    }
+  }
 }

@@ -1,8 +1,10 @@
-/* loadgen.h: the skeleton of the echo load generators (loadgen.c for Simple frames,
- * ws-loadgen.c for WebSocket): arguments, connections, the payload pattern, output
- * buffers, the timed epoll loop and the JSON report. A generator includes it, defines
- * on_bytes() (check echoed bytes; queue a successor per message done) and builds its
- * messages with stamp()/message_body(), calling echoed() when one has come back.
+/* loadgen.h: the skeleton of the plain-TCP echo load generators (loadgen.c for Simple
+ * frames, ws-loadgen.c for WebSocket): the positional arguments, blocking connects, the
+ * connections' output buffers and the loop's event handling; what any echo generator
+ * shares (pattern, stamps, report) is echo-load.h's, the timed loop timed-loop.h's. A
+ * generator includes it, defines on_bytes() (check echoed bytes; queue a successor per
+ * message done) and builds its messages with stamp()/message_pattern(), calling echoed()
+ * when one has come back.
  *
  * Stays cheap because it shares 2 cores with the server: one read buffer for all
  * connections, one write per connection per event, one clock_gettime per connection
@@ -23,45 +25,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-#include "latency.h"
+#include "echo-load.h"
 
-#define PERIOD 251
 #define RBUF (256 * 1024)
 
-/* What every generator keeps per connection; a generator's own state embeds it first. */
-typedef struct {
-  int fd, id;
-  uint32_t send_seq, recv_seq;
-  uint8_t *tx;
-  size_t txoff, txlen;
-  int out_armed;
-  uint64_t *sent_at; /* ring of INFLIGHT send timestamps, by seq */
-} lg_conn_t;
-
-/* The positional arguments HOST PORT CONNS INFLIGHT SIZE SECONDS WARMUP_SECONDS. */
-static const char *host;
-static int port, nconns, inflight;
-static uint32_t size;
-static double seconds, warmup;
-
-static int ep = -1, measuring;
-static uint8_t pattern[PERIOD + 65536];
-static double measured_wall, measured_cpu;
+static int ep = -1;
 
 /* Defined by the generator: n echoed bytes arrived on c at time t. */
 static void on_bytes(lg_conn_t *c, const uint8_t *b, size_t n, uint64_t t);
-
-static void die(const char *what) { perror(what); exit(1); }
-
-static uint64_t now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
 
 /* Reads the 7 positional arguments (argv[1..7]) and fills the pattern; 0 if they are bad. */
 static int parse_positional(int argc, char **argv, uint32_t min_size) {
@@ -73,27 +46,8 @@ static int parse_positional(int argc, char **argv, uint32_t min_size) {
   size = (uint32_t)atoi(argv[5]);
   seconds = atof(argv[6]);
   warmup = atof(argv[7]);
-  for (size_t i = 0; i < sizeof pattern; i++) pattern[i] = (uint8_t)((i % PERIOD) * 13 + 5);
+  fill_pattern();
   return nconns >= 1 && inflight >= 1 && size >= min_size && size <= 65535 && seconds > 0;
-}
-
-/* Where message `seq` of connection c starts in the 251-periodic pattern, so a lost,
- * duplicated, reordered or cross-connection message never matches. */
-static const uint8_t *message_pattern(const lg_conn_t *c, uint32_t seq) {
-  return pattern + (seq * 7u + (uint32_t)c->id) % PERIOD;
-}
-
-/* Takes the next sequence number of c and stamps its send time. */
-static uint32_t stamp(lg_conn_t *c, uint64_t t) {
-  uint32_t seq = c->send_seq++;
-  c->sent_at[seq % (uint32_t)inflight] = t;
-  return seq;
-}
-
-/* The echo of message recv_seq is complete at time t. */
-static void echoed(lg_conn_t *c, uint64_t t) {
-  if (measuring) record_latency(t - c->sent_at[c->recv_seq % (uint32_t)inflight]);
-  c->recv_seq++;
 }
 
 /* A blocking TCP connection (TCP_NODELAY) to HOST:PORT, for the generator's handshake. */
@@ -147,59 +101,27 @@ static void flush(lg_conn_t *c) {
   if (pending != c->out_armed) set_events(c, pending);
 }
 
-static double rusage_seconds(const struct rusage *r) {
-  return (double)(r->ru_utime.tv_sec + r->ru_stime.tv_sec) + (double)(r->ru_utime.tv_usec + r->ru_stime.tv_usec) / 1e6;
+/* One event of the loop: reads and hands over all that came, then writes what waits. */
+static void on_event(struct epoll_event *ev) {
+  static uint8_t rbuf[RBUF];
+  lg_conn_t *c = ev->data.ptr;
+  if (ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+    ssize_t r;
+    uint64_t t = 0;
+    do {
+      r = read(c->fd, rbuf, RBUF);
+      if (r == 0) { fprintf(stderr, "loadgen: server closed connection %d\n", c->id); exit(2); }
+      if (r < 0) {
+        if (errno == EAGAIN || errno == EINTR) break;
+        die("read");
+      }
+      if (t == 0) t = now_ns();
+      on_bytes(c, rbuf, (size_t)r, t);
+    } while (r == RBUF);
+  }
+  if (c->txlen > c->txoff) flush(c);
 }
 
 /* Runs the attached connections for WARMUP then SECONDS; measures only the latter. */
-static void run_loop(void) {
-  static uint8_t rbuf[RBUF];
-  struct epoll_event evs[256];
-  uint64_t start = now_ns(), measure_at = start + (uint64_t)(warmup * 1e9), end = measure_at + (uint64_t)(seconds * 1e9);
-  struct rusage ru0, ru1;
-  if (warmup <= 0) { measuring = 1; getrusage(RUSAGE_SELF, &ru0); }
-  for (;;) {
-    int n = epoll_wait(ep, evs, 256, 100);
-    if (n < 0 && errno != EINTR) die("epoll_wait");
-    for (int i = 0; i < n; i++) {
-      lg_conn_t *c = evs[i].data.ptr;
-      if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-        ssize_t r;
-        uint64_t t = 0;
-        do {
-          r = read(c->fd, rbuf, RBUF);
-          if (r == 0) { fprintf(stderr, "loadgen: server closed connection %d\n", c->id); exit(2); }
-          if (r < 0) {
-            if (errno == EAGAIN || errno == EINTR) break;
-            die("read");
-          }
-          if (t == 0) t = now_ns();
-          on_bytes(c, rbuf, (size_t)r, t);
-        } while (r == RBUF);
-      }
-      if (c->txlen > c->txoff) flush(c);
-    }
-    uint64_t t = now_ns();
-    if (!measuring && t >= measure_at) {
-      measuring = 1;
-      measure_at = t;
-      getrusage(RUSAGE_SELF, &ru0);
-    }
-    if (measuring && t >= end) break;
-  }
-  getrusage(RUSAGE_SELF, &ru1);
-  measured_wall = (double)(now_ns() - measure_at) / 1e9;
-  measured_cpu = rusage_seconds(&ru1) - rusage_seconds(&ru0);
-}
-
-/* Prints the JSON report on stdout; `extra` ("" or ",\"key\":value...") adds fields. */
-static void report(const char *extra) {
-  double wall = measured_wall;
-  printf("{\"conns\":%d,\"inflight\":%d,\"size\":%u,\"seconds\":%.3f,\"msgs\":%llu,"
-         "\"msgs_per_s\":%.1f,\"bytes_per_s\":%.1f,\"lat_mean_us\":%.2f,\"lat_p50_us\":%.2f,"
-         "\"lat_p99_us\":%.2f,\"cpu_pct\":%.1f%s}\n",
-         nconns, inflight, size, wall, (unsigned long long)lat_count, (double)lat_count / wall,
-         (double)lat_count * size / wall, mean_latency() / 1e3, percentile(0.50) / 1e3, percentile(0.99) / 1e3,
-         100.0 * measured_cpu / wall, extra);
-}
+static void run_loop(void) { timed_loop(ep, warmup, seconds, on_event); }
 #endif

@@ -131,20 +131,5 @@ static int on_readable(int ep, conn_t *c) {
 }
 
 int main(int argc, char **argv) {
-  int lfd = listen_on(argc > 1 ? atoi(argv[1]) : 0);
-  int ep = epoll_create1(0);
-  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL}, evs[256];
-  epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
-  for (;;) {
-    int n = epoll_wait(ep, evs, 256, -1);
-    for (int i = 0; i < n; i++) {
-      conn_t *c = evs[i].data.ptr;
-      if (c == NULL) { accept_all(ep, lfd); continue; }
-      if (c->len > 0) { /* EPOLLOUT: the peer is reading again */
-        if (flush_out(ep, c, 1) < 0) drop(c);
-        continue;
-      }
-      if (on_readable(ep, c) < 0) drop(c);
-    }
-  }
+  serve(argc, argv, on_readable);
 }
