@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Stats } from './counters.js';
 import type { ProcessCommand, ProcessReport, ProcessStart } from './process-messages.js';
+import { withoutSourceCondition } from './exec-argv.js';
 
 /** A server process's entry point: the built one, whether this module runs from src/ or dist/. */
 const ENTRY = fileURLToPath(new URL('../dist/process-main.js', import.meta.url));
@@ -38,7 +39,7 @@ export class ServerProcess {
     // stdout and stderr are the supervisor's: what handlers print reaches the same place.
     // No setrlimit(2) needed: Node raises its soft open-file limit to the hard one as it
     // starts (PlatformInit in src/node.cc), so each process may hold that many sockets.
-    const child = (this.#child = spawn(process.execPath, [...childExecArgv(), ENTRY], {
+    const child = (this.#child = spawn(process.execPath, [...withoutSourceCondition(process.execArgv), ENTRY], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     }));
@@ -119,21 +120,4 @@ export class ServerProcess {
     if (this.#ended || !this.#child.connected) return;
     this.#child.send(command, undefined, undefined, () => undefined);
   }
-}
-
-/**
- * The Node options a server process runs with: the supervisor's own, less the condition
- * that makes this repository's tests load TypeScript sources. Server processes are plain
- * Node: they run the built dist/ (the handler module's imports too).
- */
-function childExecArgv(): string[] {
-  const source = '@simple-stream/source';
-  const argv = process.execArgv;
-  const kept: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if ((arg === '--conditions' || arg === '-C') && argv[i + 1] === source) i++;
-    else if (arg !== `--conditions=${source}` && arg !== `-C=${source}`) kept.push(arg);
-  }
-  return kept;
 }
