@@ -26,7 +26,9 @@ export interface Handler<F extends Frame = Frame> {
   onOpen?(socket: Socket<F>): void;
   /**
    * One complete frame arrived. `payload` stays valid after the call (it is never
-   * overwritten); `frame` is the whole decoded frame (opcode and flags for WebSocket).
+   * overwritten), unless the stream reads into a `ReadArena` made with
+   * `reuseAfterBatch` (then only during the call); `frame` is the whole decoded frame
+   * (opcode and flags for WebSocket).
    */
   onDataReceived(socket: Socket<F>, payload: Uint8Array, frame: F): void;
   /** Output that was held back by a slow reader has all been written. */

@@ -1,3 +1,4 @@
+import { rewindBatchArenas } from '@simple-stream/stream';
 import { Epoll, native } from './native.js';
 import { Slab } from './slab.js';
 
@@ -131,6 +132,8 @@ export class Reactor {
         for (const c of corked) c.uncorkAfterBatch();
       }
       slab.recycle();
+      // Every frame of the batch was delivered: arenas that opted in may be reused.
+      rewindBatchArenas();
     }
   }
 }
