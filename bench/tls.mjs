@@ -37,6 +37,7 @@ const peer = (file) => join(benchDir, 'peers', file);
 const servers = await Promise.all([
   startServer('ours', node, [peer('ours-tls-echo.mjs'), cert.cert, cert.key, ...nd]),
   startServer('ours (no fd)', node, [peer('ours-tls-echo.mjs'), cert.cert, cert.key, '--no-fd', ...nd]),
+  startServer('ours (batch arena)', node, [peer('ours-tls-echo.mjs'), cert.cert, cert.key, '--batch-arena', ...nd]),
   startServer('tls', node, [peer('node-tls-echo.mjs'), cert.cert, cert.key, ...nd]),
   startServer('tls+cork', node, [peer('node-tls-echo.mjs'), cert.cert, cert.key, '--cork', ...nd]),
   ...(alsoArg() === null ? [] : [startServer('ours@also', node, [peer('ours-tls-echo.mjs'), cert.cert, cert.key, ...nd, alsoArg()])]),
