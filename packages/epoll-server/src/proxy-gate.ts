@@ -1,3 +1,4 @@
+import { DeadlineQueue } from './deadline-queue.js';
 import { ConnectionError, ConnectionErrorCode } from './errors.js';
 import { transportError } from './fd-transport.js';
 import { EAGAIN, Epoll, native } from './native.js';
@@ -18,7 +19,6 @@ interface Waiting extends Endpoint {
   readonly fd: number;
   /** What the server numbered the connection, handed back on admission. */
   readonly id: number;
-  readonly deadline: number;
   /** Its reactor token while watched, else -1. */
   token: number;
 }
@@ -35,8 +35,8 @@ const PEER_DONE = Epoll.RDHUP | Epoll.HUP | Epoll.ERR;
  *
  * A socket whose header is malformed, ends early, or has not all arrived within the
  * handshake time limit is closed and reported to `refused`; the others go to `admitted`
- * with their header. Deadlines work as the handshake's: one queue in deadline order and
- * one timer per server, not a timer per socket.
+ * with their header. Deadlines work as the handshake's (a {@link DeadlineQueue}: one
+ * timer per server, not a timer per socket).
  */
 export class ProxyGate {
   /** The header versions accepted. */
@@ -45,12 +45,8 @@ export class ProxyGate {
   readonly limitMs: number;
   readonly #admitted: (fd: number, id: number, header: ProxyHeader) => void;
   readonly #refused: (fd: number, reason: Error) => void;
-  readonly #tickMs: number;
-  /** In deadline order (every socket gets the same limit); settled ones are skipped. */
-  #queue: Waiting[] = [];
-  #head = 0;
+  readonly #deadlines: DeadlineQueue<Waiting>;
   readonly #waiting = new Set<Waiting>();
-  #timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     mode: Exclude<ProxyProtocolMode, false>,
@@ -62,7 +58,11 @@ export class ProxyGate {
     this.limitMs = limitMs;
     this.#admitted = admitted;
     this.#refused = refused;
-    this.#tickMs = Math.max(10, Math.min(250, Math.floor(limitMs / 4)));
+    this.#deadlines = new DeadlineQueue(
+      limitMs,
+      (waiting) => this.#waiting.has(waiting),
+      (waiting) => this.#refuse(waiting, new ConnectionError(ConnectionErrorCode.HandshakeTimeout, `PROXY header not complete within ${limitMs} ms`)),
+    );
   }
 
   /** Sockets whose header has not all arrived yet. */
@@ -75,18 +75,13 @@ export class ProxyGate {
     const waiting: Waiting = {
       fd,
       id,
-      deadline: performance.now() + this.limitMs,
       token: -1,
       onEvents: (events) => void this.#inspect(waiting, (events & PEER_DONE) !== 0),
     };
     if (this.#inspect(waiting, false)) return;
     waiting.token = reactor().watch(waiting, fd, READ_EVENTS);
     this.#waiting.add(waiting);
-    if (this.limitMs > 0) this.#queue.push(waiting);
-    if (this.limitMs > 0 && this.#timer === null) {
-      this.#timer = setInterval(() => this.check(), this.#tickMs);
-      this.#timer.unref();
-    }
+    this.#deadlines.add(waiting);
   }
 
   /**
@@ -123,32 +118,15 @@ export class ProxyGate {
 
   /** Closes the sockets whose deadline has passed with ConnectionError `HANDSHAKE_TIMEOUT`. */
   check(now = performance.now()): void {
-    const queue = this.#queue;
-    while (this.#head < queue.length) {
-      const waiting = queue[this.#head];
-      const open = this.#waiting.has(waiting);
-      if (open && waiting.deadline > now) break;
-      this.#head++;
-      if (open) this.#refuse(waiting, new ConnectionError(ConnectionErrorCode.HandshakeTimeout, `PROXY header not complete within ${this.limitMs} ms`));
-    }
-    if (this.#head === queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-      this.#stopTimer();
-    } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
-      this.#queue = queue.slice(this.#head);
-      this.#head = 0;
-    }
+    this.#deadlines.check(now);
   }
 
   /** The server is closing: every socket still waiting is closed with `SERVER_CLOSED`. */
   close(): void {
-    this.#stopTimer();
+    this.#deadlines.clear();
     for (const waiting of [...this.#waiting]) {
       this.#refuse(waiting, new ConnectionError(ConnectionErrorCode.ServerClosed, 'the server closed before the PROXY header arrived'));
     }
-    this.#queue = [];
-    this.#head = 0;
   }
 
   /** Reads exactly the header's bytes (already queued: the peek saw them), then admits. */
@@ -175,10 +153,5 @@ export class ProxyGate {
     reactor().unwatch(waiting.token, waiting.fd);
     waiting.token = -1;
     this.#waiting.delete(waiting);
-  }
-
-  #stopTimer(): void {
-    if (this.#timer !== null) clearInterval(this.#timer);
-    this.#timer = null;
   }
 }
