@@ -34,16 +34,18 @@ export class Counters<F extends Frame = Frame> {
   retire(connection: Connection<F>): void {
     this.live.delete(connection);
     this.removed++;
-    this.#bytesReceived += bytesRead(connection);
-    this.#bytesSent += bytesWritten(connection);
+    const bytes = socketBytes(connection);
+    this.#bytesReceived += bytes.read;
+    this.#bytesSent += bytes.written;
   }
 
   snapshot(): Stats {
     let bytesReceived = this.#bytesReceived;
     let bytesSent = this.#bytesSent;
     for (const c of this.live) {
-      bytesReceived += bytesRead(c);
-      bytesSent += bytesWritten(c);
+      const bytes = socketBytes(c);
+      bytesReceived += bytes.read;
+      bytesSent += bytes.written;
     }
     return {
       connections: this.live.size,
@@ -57,14 +59,13 @@ export class Counters<F extends Frame = Frame> {
   }
 }
 
-// A connection's socket bytes: its transport's counts plus what the stream moved itself
-// (Secure over the fd: OpenSSL reads and writes the socket).
-function bytesRead<F extends Frame>(connection: Connection<F>): number {
+/**
+ * The bytes a connection has moved on its socket: its transport's counts plus what the
+ * stream moved itself (Secure over the fd: OpenSSL reads and writes the socket). Cold path.
+ */
+export function socketBytes<F extends Frame>(connection: Connection<F>): { read: number; written: number } {
   const stream = connection.stream;
-  return (stream.transport as FdTransport).bytesRead + (stream.socketBytes?.().read ?? 0);
-}
-
-function bytesWritten<F extends Frame>(connection: Connection<F>): number {
-  const stream = connection.stream;
-  return (stream.transport as FdTransport).bytesWritten + (stream.socketBytes?.().written ?? 0);
+  const transport = stream.transport as FdTransport;
+  const own = stream.socketBytes?.();
+  return { read: transport.bytesRead + (own?.read ?? 0), written: transport.bytesWritten + (own?.written ?? 0) };
 }

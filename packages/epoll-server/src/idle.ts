@@ -1,7 +1,7 @@
 import type { Frame } from '@simple-stream/frames';
 import type { Connection } from './connection.js';
 import { ConnectionError, ConnectionErrorCode } from './errors.js';
-import type { FdTransport } from './fd-transport.js';
+import { socketBytes } from './counters.js';
 
 /** A watched connection's byte count at the last tick that saw it move, and when. */
 interface Seen {
@@ -76,12 +76,6 @@ export class IdleSweep<F extends Frame = Frame> {
 
 /** Bytes moved on the connection's socket so far, both ways (Secure's own I/O included). */
 function activity<F extends Frame>(connection: Connection<F>): number {
-  const stream = connection.stream;
-  const transport = stream.transport as FdTransport;
-  let bytes = transport.bytesRead + transport.bytesWritten;
-  if (stream.socketBytes !== undefined) {
-    const own = stream.socketBytes();
-    bytes += own.read + own.written;
-  }
-  return bytes;
+  const bytes = socketBytes(connection);
+  return bytes.read + bytes.written;
 }
