@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "clock.h" /* die() */
 
 typedef struct {
   int fd;
@@ -23,7 +24,6 @@ typedef struct {
   size_t inlen, incap;
 } conn_t;
 
-static void die(const char *what) { perror(what); exit(1); }
 
 /* Listens on 127.0.0.1:port (0 = any), prints "PORT <n>" on stdout for the parent. */
 static int listen_on(int port) {

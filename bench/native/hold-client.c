@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "latency.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
@@ -71,23 +72,6 @@ static uint64_t connect_errors, io_errors, early_closes, sent, echoed, over_1s, 
 static uint64_t *tick_at, slot_ns = 1000000000u / SLOTS;
 /* Connections whose first echo came back, while opening; echoes timed after that. */
 static int opening = 1, opened;
-
-static void die(const char *what) {
-  perror(what);
-  exit(1);
-}
-
-static uint64_t now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-static double cpu_seconds(void) {
-  struct rusage r;
-  getrusage(RUSAGE_SELF, &r);
-  return (double)(r.ru_utime.tv_sec + r.ru_stime.tv_sec) + (double)(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
-}
 
 static void watch(int fd, int op, uint32_t events, uint64_t tag) {
   struct epoll_event ev = {.events = events, .data.u64 = tag};

@@ -10,24 +10,10 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <time.h>
+#include "clock.h"
 
 static int measuring; /* 1 once the warm-up is over */
 static double measured_wall, measured_cpu; /* the measured window: seconds, and our CPU seconds in it */
-
-static void die(const char *what) { perror(what); exit(1); }
-
-static uint64_t now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-/* User + system CPU seconds of this process so far. */
-static double cpu_seconds(void) {
-  struct rusage r;
-  getrusage(RUSAGE_SELF, &r);
-  return (double)(r.ru_utime.tv_sec + r.ru_stime.tv_sec) + (double)(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
-}
 
 /* Hands every event of the epoll set ep to on_event, for `warmup` then `seconds` seconds;
  * `measuring` is 1 during the latter, which measured_wall and measured_cpu describe. */
